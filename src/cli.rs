@@ -1,0 +1,446 @@
+//! The command line: flags in, library calls, text out.
+//!
+//! This is the only module that reads files, writes files or prints, and the only one
+//! that names clap. Exit codes are decided in `run` alone: 0 success, 1 a problem in
+//! the user's model or a failed solve, 2 a usage error (clap's own).
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use pathrules::model::{Dim, units};
+use pathrules::output::graph::GraphFormat;
+use pathrules::output::table::{self, Format, Series};
+use pathrules::solve::{Method, Settings};
+use pathrules::syntax::{self, Diagnostic, Sources};
+use pathrules::{Checked, FsLoader};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "pathrules",
+    version,
+    about = "Signalling pathways as plain text, compiled to ODEs and solved"
+)]
+pub struct Cli {
+    /// When to colour diagnostics
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
+    color: Color,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check files and print a summary of each model, or every problem found
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Integrate a model from its initial state and write a tidy table
+    Run {
+        file: PathBuf,
+        /// How long to simulate, e.g. `7d`, `90 min`, `30s` (no unit: the model's time unit)
+        #[arg(long, default_value = "1d")]
+        until: String,
+        /// Output interval, e.g. `1min`, `1h`
+        #[arg(long, default_value = "1min")]
+        every: String,
+        /// Write here instead of standard output (written whole or not at all)
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
+        format: TableFormat,
+        #[command(flatten)]
+        solver: SolverArgs,
+    },
+    /// Write the reaction network as DOT (Graphviz) or Mermaid
+    Graph {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = GraphArg::Dot)]
+        format: GraphArg,
+        /// Write here instead of standard output
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+    /// Rewrite files in canonical form, keeping comments
+    Fmt {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Change nothing; exit 1 if any file is not in canonical form
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct SolverArgs {
+    /// Integration method: `bdf` (stiff, default), `dopri5` or `dop853` (non-stiff)
+    #[arg(long, value_enum, default_value_t = SolverArg::Bdf)]
+    solver: SolverArg,
+    /// Relative tolerance
+    #[arg(long)]
+    rtol: Option<f64>,
+    /// Absolute tolerance, in the model's concentration unit
+    #[arg(long)]
+    atol: Option<f64>,
+    /// Most steps the solver may take
+    #[arg(long)]
+    max_steps: Option<usize>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum SolverArg {
+    Bdf,
+    Dopri5,
+    Dop853,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum TableFormat {
+    Csv,
+    Tsv,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum GraphArg {
+    Dot,
+    Mermaid,
+}
+
+/// A failure already explained to the user: exit 1.
+struct Failed;
+
+pub fn run(cli: Cli) -> ExitCode {
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal(),
+    };
+    let ui = Ui { color };
+    let result = match cli.command {
+        Command::Check { files } => ui.check(&files),
+        Command::Run {
+            file,
+            until,
+            every,
+            out,
+            format,
+            solver,
+        } => ui.run(&file, &until, &every, out.as_deref(), format, &solver),
+        Command::Graph { file, format, out } => ui.graph(&file, format, out.as_deref()),
+        Command::Fmt { files, check } => ui.fmt(&files, check),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failed) => ExitCode::from(1),
+    }
+}
+
+struct Ui {
+    color: bool,
+}
+
+impl Ui {
+    fn report(&self, sources: &Sources, diagnostics: &[Diagnostic]) {
+        eprint!("{}", syntax::render(diagnostics, sources, self.color));
+        let n = diagnostics.iter().filter(|d| d.is_error()).count();
+        if n > 0 {
+            eprintln!("error: found {n} problem{}", if n == 1 { "" } else { "s" });
+        }
+    }
+
+    fn error(&self, message: &str) -> Failed {
+        eprintln!("error: {message}");
+        Failed
+    }
+
+    fn load(&self, file: &Path) -> Result<Checked, Failed> {
+        let (sources, result) = pathrules::check(file, &mut FsLoader);
+        result.map_err(|diagnostics| {
+            self.report(&sources, &diagnostics);
+            Failed
+        })
+    }
+
+    fn check(&self, files: &[PathBuf]) -> Result<(), Failed> {
+        let mut failed = false;
+        for file in files {
+            match self.load(file) {
+                Ok(checked) => print!("{}", summary(file, &checked)),
+                Err(Failed) => failed = true,
+            }
+        }
+        if failed { Err(Failed) } else { Ok(()) }
+    }
+
+    fn run(
+        &self,
+        file: &Path,
+        until: &str,
+        every: &str,
+        out: Option<&Path>,
+        format: TableFormat,
+        solver: &SolverArgs,
+    ) -> Result<(), Failed> {
+        let checked = self.load(file)?;
+        let units = checked.model.units;
+        let until = self.duration("--until", until, &units)?;
+        let every = self.duration("--every", every, &units)?;
+        if every <= 0.0 {
+            return Err(self.error("`--every` must be longer than zero"));
+        }
+        if until / every > 1e7 {
+            return Err(self.error("`--until` / `--every` asks for more than 10 million output points; choose a longer `--every`"));
+        }
+        let settings = self.settings(solver)?;
+        let times = pathrules::time_grid(until, every);
+        let trajectory = pathrules::simulate(&checked, &times, &settings)
+            .map_err(|e| self.error(&e.to_string()))?;
+        let series = Series {
+            time_unit: units.time.as_str(),
+            concentration_unit: units.concentration.as_str(),
+            variables: checked.system.species_names().to_vec(),
+            times: trajectory.times,
+            values: trajectory.states,
+        };
+        let format = match format {
+            TableFormat::Csv => Format::Csv,
+            TableFormat::Tsv => Format::Tsv,
+            TableFormat::Json => Format::Json,
+        };
+        self.emit(out, &table::write(&series, format))
+    }
+
+    fn graph(&self, file: &Path, format: GraphArg, out: Option<&Path>) -> Result<(), Failed> {
+        let checked = self.load(file)?;
+        let format = match format {
+            GraphArg::Dot => GraphFormat::Dot,
+            GraphArg::Mermaid => GraphFormat::Mermaid,
+        };
+        self.emit(
+            out,
+            &pathrules::output::graph::write(&checked.model, &checked.network, format),
+        )
+    }
+
+    fn fmt(&self, files: &[PathBuf], check: bool) -> Result<(), Failed> {
+        let mut failed = false;
+        for file in files {
+            let text = match FsLoader.read(file) {
+                Ok(t) => t,
+                Err(reason) => {
+                    self.error(&format!("cannot read `{}`: {reason}", file.display()));
+                    failed = true;
+                    continue;
+                }
+            };
+            let mut sources = Sources::new();
+            let id = sources.add(file.display().to_string(), file, text.clone());
+            let (ast, errors) = syntax::parse(id, &text);
+            if !errors.is_empty() {
+                self.report(&sources, &errors);
+                failed = true;
+                continue;
+            }
+            let formatted = syntax::print(&ast);
+            if formatted == text {
+                continue;
+            }
+            if check {
+                eprintln!("{} is not formatted", file.display());
+                failed = true;
+            } else if write_whole(file, &formatted).is_err() {
+                self.error(&format!("cannot write `{}`", file.display()));
+                failed = true;
+            }
+        }
+        if failed { Err(Failed) } else { Ok(()) }
+    }
+
+    /// A time given on the command line, in the model's time unit.
+    fn duration(
+        &self,
+        flag: &str,
+        text: &str,
+        units: &pathrules::model::BaseUnits,
+    ) -> Result<f64, Failed> {
+        let bad = || {
+            self.error(&format!(
+                "`{flag} {text}` is not a time; write e.g. `7d`, `90min` or `30s`"
+            ))
+        };
+        let mut sources = Sources::new();
+        let id = sources.add(flag, flag, text);
+        let expr = syntax::parse_expr(id, text).map_err(|_| bad())?;
+        let syntax::ast::ExprKind::Number(q) = expr.kind else {
+            return Err(bad());
+        };
+        let value = match &q.unit {
+            None => q.number.value,
+            Some(u) if units::dim(u) == Dim::TIME => q.number.value * units.factor(u),
+            Some(_) => return Err(bad()),
+        };
+        if value.is_finite() && value >= 0.0 {
+            Ok(value)
+        } else {
+            Err(bad())
+        }
+    }
+
+    fn settings(&self, args: &SolverArgs) -> Result<Settings, Failed> {
+        let mut s = Settings {
+            method: match args.solver {
+                SolverArg::Bdf => Method::Bdf,
+                SolverArg::Dopri5 => Method::Dopri5,
+                SolverArg::Dop853 => Method::Dop853,
+            },
+            ..Settings::default()
+        };
+        if let Some(r) = args.rtol {
+            if !(r > 0.0 && r < 1.0) {
+                return Err(self.error("`--rtol` must be between 0 and 1"));
+            }
+            s.rtol = r;
+        }
+        if let Some(a) = args.atol {
+            if !(a > 0.0 && a.is_finite()) {
+                return Err(self.error("`--atol` must be a positive number"));
+            }
+            s.atol = a;
+        }
+        if let Some(m) = args.max_steps {
+            s.max_steps = m;
+        }
+        Ok(s)
+    }
+
+    fn emit(&self, out: Option<&Path>, text: &str) -> Result<(), Failed> {
+        match out {
+            Some(path) => write_whole(path, text)
+                .map_err(|e| self.error(&format!("cannot write `{}`: {e}", path.display()))),
+            None => {
+                let mut stdout = std::io::stdout().lock();
+                // A closed pipe (`| head`) is not an error worth reporting.
+                let _ = stdout.write_all(text.as_bytes());
+                Ok(())
+            }
+        }
+    }
+}
+
+trait ReadText {
+    fn read(&mut self, path: &Path) -> Result<String, String>;
+}
+
+impl ReadText for FsLoader {
+    fn read(&mut self, path: &Path) -> Result<String, String> {
+        pathrules::Loader::load(self, path)
+    }
+}
+
+/// Writes a file whole or not at all: to a temporary file beside it, then renamed.
+fn write_whole(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.pathrules-tmp"));
+    let result = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// The one-screen summary `check` prints for a good model.
+fn summary(file: &Path, c: &Checked) -> String {
+    let m = &c.model;
+    let conc = m.units.concentration.as_str();
+    let assumptions = m
+        .params
+        .iter()
+        .filter(|p| {
+            p.note
+                .as_deref()
+                .is_some_and(|n| n.trim_start().to_lowercase().starts_with("assumption"))
+        })
+        .count();
+    let unsourced = m.params.iter().filter(|p| p.note.is_none()).count();
+    let mut out = format!("{}: ok\n", file.display());
+    out.push_str(&format!(
+        "  {} species, {} reactions, {} parameters ({} assumptions, {} without a source), {} inputs, {} lets, {} chains\n",
+        m.species.len(),
+        m.reactions.len(),
+        m.params.len(),
+        assumptions,
+        unsourced,
+        m.inputs.len(),
+        m.lets.len(),
+        m.chains.len()
+    ));
+    out.push_str(&format!(
+        "  units: time = {}, concentration = {conc}\n",
+        m.units.time.as_str()
+    ));
+    let species: Vec<String> = m
+        .species
+        .iter()
+        .map(|s| format!("{} = {} {conc}", s.name, s.initial))
+        .collect();
+    out.push_str(&wrap("species", &species));
+    let inputs: Vec<String> = m
+        .inputs
+        .iter()
+        .map(|i| format!("{} = {}", i.name, i.value))
+        .collect();
+    out.push_str(&wrap("inputs", &inputs));
+    let reactions: Vec<String> = m
+        .reactions
+        .iter()
+        .enumerate()
+        .map(|(k, r)| r.display_name(k))
+        .collect();
+    out.push_str(&wrap("reactions", &reactions));
+    out
+}
+
+/// `  label:  a, b, c` wrapped at 96 columns.
+fn wrap(label: &str, items: &[String]) -> String {
+    if items.is_empty() {
+        return String::new();
+    }
+    let indent = " ".repeat(13);
+    let mut out = format!("  {label:<10} ");
+    let mut col = out.chars().count();
+    for (k, item) in items.iter().enumerate() {
+        let piece = if k + 1 < items.len() {
+            format!("{item}, ")
+        } else {
+            item.clone()
+        };
+        let w = piece.chars().count();
+        if col + w > 96 && col > indent.len() {
+            out.push('\n');
+            out.push_str(&indent);
+            col = indent.len();
+        }
+        out.push_str(&piece);
+        col += w;
+    }
+    out.push('\n');
+    out
+}

@@ -1,0 +1,96 @@
+//! pathrules: signalling pathways written as plain text, read into a reaction network,
+//! compiled to ODEs and solved.
+//!
+//! The stages, in data-flow order (see ARCHITECTURE.md):
+//! `syntax` (text → AST) → `model` (AST → checked `Model`) → `network` (petgraph graphs,
+//! chain checks) → `ode` (compiled `System`) → `solve` (trajectories) → `output`
+//! (tables, graphs). Each stage is a free function on data and does no I/O; the one
+//! exception is `FsLoader`, the file-system `Loader` the CLI and examples use.
+
+pub mod model;
+pub mod network;
+pub mod ode;
+pub mod output;
+pub mod solve;
+pub mod syntax;
+
+use std::path::Path;
+
+pub use model::{Loaded, Loader, Model};
+pub use syntax::{Diagnostic, Sources};
+
+/// Reads files from the file system; import paths resolve against the importing file.
+pub struct FsLoader;
+
+impl Loader for FsLoader {
+    fn load(&mut self, path: &Path) -> Result<String, String> {
+        std::fs::read_to_string(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            std::io::ErrorKind::InvalidData => "not UTF-8 text".to_string(),
+            _ => e.to_string().to_lowercase(),
+        })
+    }
+}
+
+/// A model that passed every check, with its graphs and compiled system.
+#[derive(Clone, Debug)]
+pub struct Checked {
+    pub model: Model,
+    pub network: network::Network,
+    pub system: ode::System,
+}
+
+/// Everything `pathrules check` does: load, check names and units, build the graphs,
+/// check the chains, compile. Returns the sources for rendering either way.
+pub fn check(root: &Path, loader: &mut dyn Loader) -> (Sources, Result<Checked, Vec<Diagnostic>>) {
+    let Loaded { sources, model } = model::load(root, loader);
+    let result = model.and_then(finish);
+    (sources, result)
+}
+
+/// The stages after the model: network, chain checks, compilation.
+pub fn finish(model: Model) -> Result<Checked, Vec<Diagnostic>> {
+    let network = network::build(&model);
+    let broken = network.check_chains(&model);
+    if !broken.is_empty() {
+        return Err(broken);
+    }
+    let system = ode::compile(&model).map_err(|e| vec![e.diagnostic()])?;
+    Ok(Checked {
+        model,
+        network,
+        system,
+    })
+}
+
+/// Output times `0, every, 2·every, …, until` (the end included even off the grid).
+pub fn time_grid(until: f64, every: f64) -> Vec<f64> {
+    let mut times = Vec::new();
+    if !(until >= 0.0 && every > 0.0 && until.is_finite() && every.is_finite()) {
+        return times;
+    }
+    let n = (until / every + 1e-9).floor() as usize;
+    times.extend((0..=n).map(|k| k as f64 * every));
+    if let Some(&last) = times.last() {
+        if until - last > 1e-9 * until.max(1.0) {
+            times.push(until);
+        }
+    }
+    times
+}
+
+/// Integrates a checked model from its initial state over `times`.
+pub fn simulate(
+    checked: &Checked,
+    times: &[f64],
+    settings: &solve::Settings,
+) -> Result<solve::Trajectory, solve::SolveError> {
+    let t0 = times.first().copied().unwrap_or(0.0);
+    solve::solve(
+        &checked.system,
+        t0,
+        &checked.system.initial,
+        times,
+        settings,
+    )
+}

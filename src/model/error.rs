@@ -1,0 +1,321 @@
+//! What the checker can find wrong, as data; the prose for each kind is written here
+//! and nowhere else. Each variant's doc names an input that triggers it, and
+//! tests/it/diagnostics.rs renders that input into a snapshot.
+
+use crate::syntax::{Diagnostic, Span};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum CheckError {
+    /// `import "missing.pathway"` where no such file exists.
+    ImportUnreadable {
+        span: Span,
+        path: String,
+        reason: String,
+    },
+    /// `a.pathway` imports `b.pathway`, which imports `a.pathway`.
+    ImportCycle {
+        span: Span,
+        path: String,
+        chain: Vec<String>,
+    },
+    /// `units time = min` in one file and `units time = s` in another.
+    UnitsDisagree {
+        span: Span,
+        first: Span,
+        dimension: &'static str,
+    },
+    /// `units time = uM`
+    UnitsWrongDimension { span: Span, dimension: &'static str },
+    /// `species A = 1 uM` twice, or a species and a parameter both named `A`.
+    Duplicate {
+        span: Span,
+        first: Span,
+        name: String,
+    },
+    /// Two reactions labelled `bind:`.
+    DuplicateLabel {
+        span: Span,
+        first: Span,
+        label: String,
+    },
+    /// `-> A @ kk` where only `k` exists.
+    UnknownName {
+        span: Span,
+        name: String,
+        suggestion: Option<String>,
+    },
+    /// `hil(x, K, 2)`
+    UnknownFunction {
+        span: Span,
+        name: String,
+        suggestion: Option<String>,
+    },
+    /// `k(2)` where `k` is a parameter.
+    NotAFunction {
+        span: Span,
+        name: String,
+        kind: &'static str,
+    },
+    /// `hill(x, K)`
+    WrongArity {
+        span: Span,
+        name: &'static str,
+        expected: usize,
+        found: usize,
+    },
+    /// `k -> B @ k2` where `k` is a parameter, or `species A = 1 in k`.
+    WrongKind {
+        span: Span,
+        name: String,
+        kind: &'static str,
+        expected: &'static str,
+    },
+    /// `let a = b` and `let b = a`.
+    LetCycle { span: Span, names: Vec<String> },
+    /// `species A = 5 min`
+    UnitMakesNoSense {
+        span: Span,
+        found: String,
+        expected: &'static str,
+    },
+    /// `param k = 1 /min in [1, 2] uM`
+    RangeUnitDisagrees {
+        span: Span,
+        value: String,
+        range: String,
+    },
+    /// `param k = 5 in [1, 2]` or `in [3, 1]`.
+    RangeInvalid { span: Span, reason: String },
+    /// `species A = -1 uM`
+    NegativeInitial { span: Span, name: String },
+    /// `compartment c = 0`
+    BadCompartmentSize { span: Span, name: String },
+    /// `compartment c = 2 uM`
+    CompartmentUnit { span: Span },
+    /// `A <-> B @ kf`
+    ReversibleNeedsTwo { span: Span },
+    /// `A -> B @ kf, kr`
+    ForwardTakesOne { span: Span },
+    /// `-> ; 1`
+    EmptyReaction { span: Span },
+    /// `2 A -> B @ k` is fine, but `0 A -> B @ k` is not.
+    ZeroStoichiometry { span: Span },
+    /// A parameter, input or compartment value that is not finite after conversion,
+    /// such as `param k = 1e308 /s` in minutes.
+    NotFinite { span: Span },
+}
+
+impl CheckError {
+    pub fn diagnostic(&self) -> Diagnostic {
+        use CheckError::*;
+        match self {
+            ImportUnreadable { span, path, reason } => Diagnostic::error(
+                format!("cannot read imported file `{path}`: {reason}"),
+                *span,
+                "imported here",
+            )
+            .with_help("import paths are relative to the importing file's folder"),
+            ImportCycle { span, path, chain } => Diagnostic::error(
+                format!("import cycle: `{path}` is already being imported"),
+                *span,
+                "this import closes the cycle",
+            )
+            .with_help(format!(
+                "the files import each other: {}; move what they share into a third file",
+                chain.join(" → ")
+            )),
+            UnitsDisagree {
+                span,
+                first,
+                dimension,
+            } => Diagnostic::error(
+                format!("the {dimension} unit is set differently in two files"),
+                *span,
+                "set here",
+            )
+            .with_note(*first, "first set here")
+            .with_help(
+                "a model has one set of base units; make every `units` line agree or keep one",
+            ),
+            UnitsWrongDimension { span, dimension } => Diagnostic::error(
+                format!("this is not a unit of {dimension}"),
+                *span,
+                format!("expected a unit of {dimension}"),
+            )
+            .with_help(if *dimension == "time" {
+                "time units are s, min, h and d"
+            } else {
+                "concentration units are nM, uM (or µM), mM and M"
+            }),
+            Duplicate { span, first, name } => Diagnostic::error(
+                format!("`{name}` is defined twice"),
+                *span,
+                "defined again here",
+            )
+            .with_note(*first, "first defined here")
+            .with_help(
+                "rename one of them; a name may be defined once across a file and its imports",
+            ),
+            DuplicateLabel { span, first, label } => Diagnostic::error(
+                format!("two reactions are labelled `{label}`"),
+                *span,
+                "second label",
+            )
+            .with_note(*first, "first label")
+            .with_help(
+                "labels name reactions for genotypes and exports; give each a different one",
+            ),
+            UnknownName {
+                span,
+                name,
+                suggestion,
+            } => {
+                let d = Diagnostic::error(format!("unknown name `{name}`"), *span, "not defined");
+                match suggestion {
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    None => d.with_help(format!(
+                        "declare it first, e.g. `species {name} = 0 uM` or `param {name} = 1`; nothing is created implicitly"
+                    )),
+                }
+            }
+            UnknownFunction {
+                span,
+                name,
+                suggestion,
+            } => {
+                let d = Diagnostic::error(
+                    format!("unknown function `{name}`"),
+                    *span,
+                    "not a function",
+                );
+                match suggestion {
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    None => d.with_help(
+                        "the functions are hill, inhibit, mm, exp, ln, pow, min and max",
+                    ),
+                }
+            }
+            NotAFunction { span, name, kind } => Diagnostic::error(
+                format!("`{name}` is a {kind}, not a function"),
+                *span,
+                "called here",
+            )
+            .with_help(format!("to multiply, write `{name} * (...)`")),
+            WrongArity {
+                span,
+                name,
+                expected,
+                found,
+            } => Diagnostic::error(
+                format!(
+                    "`{name}` takes {expected} argument{}, found {found}",
+                    if *expected == 1 { "" } else { "s" }
+                ),
+                *span,
+                format!("{found} argument{}", if *found == 1 { "" } else { "s" }),
+            )
+            .with_help(signature(name)),
+            WrongKind {
+                span,
+                name,
+                kind,
+                expected,
+            } => Diagnostic::error(
+                format!("`{name}` is a {kind}, but {expected} is needed here"),
+                *span,
+                format!("expected {expected}"),
+            ),
+            LetCycle { span, names } => Diagnostic::error(
+                format!(
+                    "`{}` is defined in terms of itself",
+                    names.first().map(String::as_str).unwrap_or("")
+                ),
+                *span,
+                "part of a cycle",
+            )
+            .with_help(format!(
+                "the definitions go round: {}; break the cycle with a species",
+                names.join(" → ")
+            )),
+            UnitMakesNoSense {
+                span,
+                found,
+                expected,
+            } => Diagnostic::error(
+                format!("expected {expected}, found {found}"),
+                *span,
+                format!("this is {found}"),
+            )
+            .with_help(format!(
+                "give a value in units of {expected}, or no unit to mean the model's base units"
+            )),
+            RangeUnitDisagrees { span, value, range } => Diagnostic::error(
+                format!("the range is {range} but the value is {value}"),
+                *span,
+                "range unit",
+            )
+            .with_help("give the range in units of the same kind as the value"),
+            RangeInvalid { span, reason } => {
+                Diagnostic::error(format!("invalid range: {reason}"), *span, "this range")
+                    .with_help("write `in [low, high]` with low ≤ value ≤ high")
+            }
+            NegativeInitial { span, name } => Diagnostic::error(
+                format!("species `{name}` starts at a negative amount"),
+                *span,
+                "negative",
+            )
+            .with_help("concentrations are zero or more"),
+            BadCompartmentSize { span, name } => Diagnostic::error(
+                format!("compartment `{name}` must have a positive size"),
+                *span,
+                "not positive",
+            )
+            .with_help("sizes are relative volumes, e.g. `compartment spine = 0.08`"),
+            CompartmentUnit { span } => Diagnostic::error(
+                "compartment sizes take no unit",
+                *span,
+                "unit given here",
+            )
+            .with_help(
+                "sizes are relative volumes (the default compartment has size 1); remove the unit",
+            ),
+            ReversibleNeedsTwo { span } => Diagnostic::error(
+                "a reversible reaction needs a forward and a reverse rate constant",
+                *span,
+                "one rate constant",
+            )
+            .with_help("write `@ kf, kr`, or use `->` for an irreversible reaction"),
+            ForwardTakesOne { span } => Diagnostic::error(
+                "an irreversible reaction takes one rate constant",
+                *span,
+                "second rate constant",
+            )
+            .with_help("use `<->` to make it reversible, or drop the second constant"),
+            EmptyReaction { span } => {
+                Diagnostic::error("a reaction needs at least one species", *span, "no species")
+                    .with_help("write e.g. `-> A ; rate` for synthesis of A")
+            }
+            ZeroStoichiometry { span } => {
+                Diagnostic::error("a stoichiometry must be at least 1", *span, "zero")
+                    .with_help("leave the species out of the reaction instead")
+            }
+            NotFinite { span } => Diagnostic::error(
+                "this value is not a finite number in base units",
+                *span,
+                "overflows",
+            )
+            .with_help("use a smaller value or a unit closer to the model's base units"),
+        }
+    }
+}
+
+fn signature(name: &str) -> String {
+    match name {
+        "hill" => "hill(x, K, n) = xⁿ / (Kⁿ + xⁿ)".to_string(),
+        "inhibit" => "inhibit(x, IC50, n) = 1 / (1 + (x / IC50)ⁿ)".to_string(),
+        "mm" => "mm(S, Vmax, Km) = Vmax·S / (Km + S)".to_string(),
+        "pow" => "pow(base, exponent)".to_string(),
+        "min" | "max" => format!("{name}(a, b)"),
+        _ => format!("{name}(x)"),
+    }
+}

@@ -1,0 +1,230 @@
+//! Stage 2, model: parsed files in, a checked `Model` out.
+//!
+//! Follows imports (through a `Loader`, so this stage does no I/O of its own), resolves
+//! every name to an id, converts every literal to the model's base units, expands mass
+//! action into rate expressions, and reports every problem it finds, not just the
+//! first. Nothing is created implicitly: an unknown name is an error.
+
+mod check;
+mod error;
+pub mod expr;
+mod load;
+pub mod units;
+
+pub use check::check;
+pub use error::CheckError;
+pub use expr::{Expr, Func, Var};
+pub use load::{Loaded, Loader, load, load_str};
+pub use units::{BaseUnits, Dim};
+
+use crate::syntax::Span;
+
+macro_rules! id_type {
+    ($($(#[$doc:meta])* $name:ident;)*) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub u32);
+        impl $name {
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    )*};
+}
+
+id_type! {
+    /// Index into `Model::species`; also the species' place in the state vector.
+    SpeciesId;
+    /// Index into `Model::params`.
+    ParamId;
+    /// Index into `Model::inputs`.
+    InputId;
+    /// Index into `Model::lets`.
+    LetId;
+    /// Index into `Model::compartments`; 0 is the default compartment.
+    CompartmentId;
+    /// Index into `Model::reactions`.
+    ReactionId;
+}
+
+/// A checked model: every name resolved, every value in base units. Made by `check`,
+/// read by the network and ode stages; never changed after it is made.
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub units: BaseUnits,
+    pub compartments: Vec<Compartment>,
+    pub species: Vec<Species>,
+    pub params: Vec<Param>,
+    pub inputs: Vec<Input>,
+    /// In the order they can be evaluated: each reads only lets before it.
+    pub lets: Vec<Let>,
+    pub reactions: Vec<Reaction>,
+    pub chains: Vec<Chain>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Compartment {
+    pub name: String,
+    pub size: f64,
+    /// `None` for the default compartment, which no file declares.
+    pub span: Option<Span>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Species {
+    pub name: String,
+    pub initial: f64,
+    pub compartment: CompartmentId,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Param {
+    pub name: String,
+    pub value: f64,
+    /// Plausible range in base units, as written after `in`.
+    pub range: Option<(f64, f64)>,
+    /// The source, or why the value is an assumption.
+    pub note: Option<String>,
+    pub dim: Option<Dim>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Input {
+    pub name: String,
+    pub value: f64,
+    pub dim: Option<Dim>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Let {
+    pub name: String,
+    pub expr: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kinetics {
+    MassAction,
+    Explicit,
+}
+
+#[derive(Clone, Debug)]
+pub struct Reaction {
+    pub label: Option<String>,
+    pub reactants: Vec<(SpeciesId, u32)>,
+    pub products: Vec<(SpeciesId, u32)>,
+    pub reversible: bool,
+    pub kinetics: Kinetics,
+    /// Forward rate in concentration per time, in the reaction's compartment.
+    pub forward: Expr,
+    /// Reverse rate of a reversible mass-action reaction; the net rate is
+    /// `forward − reverse`.
+    pub reverse: Option<Expr>,
+    /// Where the reaction happens: its first reactant's compartment (or first
+    /// product's). Rates are per volume of this compartment.
+    pub compartment: CompartmentId,
+    pub span: Span,
+}
+
+impl Reaction {
+    /// The net rate, `forward − reverse`.
+    pub fn rate(&self) -> Expr {
+        match &self.reverse {
+            Some(r) => expr::sub(self.forward.clone(), r.clone()),
+            None => self.forward.clone(),
+        }
+    }
+
+    /// A name for messages: the label, or the reaction's index.
+    pub fn display_name(&self, index: usize) -> String {
+        match &self.label {
+            Some(l) => l.clone(),
+            None => format!("reaction {}", index + 1),
+        }
+    }
+}
+
+/// A chain assertion kept for the network stage to check.
+#[derive(Clone, Debug)]
+pub struct Chain {
+    pub first: (Var, Span),
+    pub links: Vec<ChainLink>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ChainLink {
+    pub inhibits: bool,
+    pub sign_span: Span,
+    pub target: (Var, Span),
+}
+
+impl Model {
+    pub fn var_name(&self, v: Var) -> &str {
+        match v {
+            Var::Species(id) => &self.species[id.index()].name,
+            Var::Param(id) => &self.params[id.index()].name,
+            Var::Input(id) => &self.inputs[id.index()].name,
+            Var::Let(id) => &self.lets[id.index()].name,
+            Var::Compartment(id) => &self.compartments[id.index()].name,
+        }
+    }
+
+    /// Values of lets at a state, in evaluation order.
+    pub fn let_values(&self, species: &[f64], inputs: &[f64]) -> Vec<f64> {
+        let mut lets = Vec::with_capacity(self.lets.len());
+        for l in &self.lets {
+            let v = l.expr.eval(&|v| self.value_of(v, species, inputs, &lets));
+            lets.push(v);
+        }
+        lets
+    }
+
+    /// The value of a variable given species, input and (already computed) let values.
+    pub fn value_of(&self, v: Var, species: &[f64], inputs: &[f64], lets: &[f64]) -> f64 {
+        match v {
+            Var::Species(id) => species.get(id.index()).copied().unwrap_or(f64::NAN),
+            Var::Param(id) => self.params[id.index()].value,
+            Var::Input(id) => inputs.get(id.index()).copied().unwrap_or(f64::NAN),
+            Var::Let(id) => lets.get(id.index()).copied().unwrap_or(f64::NAN),
+            Var::Compartment(id) => self.compartments[id.index()].size,
+        }
+    }
+
+    pub fn initial_state(&self) -> Vec<f64> {
+        self.species.iter().map(|s| s.initial).collect()
+    }
+
+    pub fn input_values(&self) -> Vec<f64> {
+        self.inputs.iter().map(|i| i.value).collect()
+    }
+
+    pub fn find(&self, name: &str) -> Option<Var> {
+        let pos = |names: &mut dyn Iterator<Item = &str>| {
+            let mut k = 0u32;
+            for n in names {
+                if n == name {
+                    return Some(k);
+                }
+                k += 1;
+            }
+            None
+        };
+        if let Some(i) = pos(&mut self.species.iter().map(|s| s.name.as_str())) {
+            return Some(Var::Species(SpeciesId(i)));
+        }
+        if let Some(i) = pos(&mut self.params.iter().map(|s| s.name.as_str())) {
+            return Some(Var::Param(ParamId(i)));
+        }
+        if let Some(i) = pos(&mut self.inputs.iter().map(|s| s.name.as_str())) {
+            return Some(Var::Input(InputId(i)));
+        }
+        if let Some(i) = pos(&mut self.lets.iter().map(|s| s.name.as_str())) {
+            return Some(Var::Let(LetId(i)));
+        }
+        pos(&mut self.compartments.iter().map(|s| s.name.as_str()))
+            .map(|i| Var::Compartment(CompartmentId(i)))
+    }
+}

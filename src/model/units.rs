@@ -1,0 +1,108 @@
+//! Units: the model's base units and the conversion of every literal into them.
+//!
+//! A unit is a product of time and concentration atoms; its dimension is the pair of
+//! exponents. Conversion multiplies by each atom's size in base units, so `2 /s` in a
+//! model with minutes becomes 120.
+
+use crate::syntax::ast::{Unit, UnitAtom};
+
+/// Exponents of time and concentration: `/uM/min` is `{ time: -1, conc: -1 }`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dim {
+    pub time: i32,
+    pub conc: i32,
+}
+
+impl Dim {
+    pub const NONE: Dim = Dim { time: 0, conc: 0 };
+    pub const TIME: Dim = Dim { time: 1, conc: 0 };
+    pub const CONC: Dim = Dim { time: 0, conc: 1 };
+
+    /// Reads like "a concentration", "a time", "concentration per time".
+    pub fn describe(self) -> String {
+        match (self.time, self.conc) {
+            (0, 0) => "a plain number".to_string(),
+            (1, 0) => "a time".to_string(),
+            (0, 1) => "a concentration".to_string(),
+            (-1, 0) => "a rate (per time)".to_string(),
+            (-1, 1) => "concentration per time".to_string(),
+            (-1, -1) => "a second-order rate constant (per concentration per time)".to_string(),
+            (t, c) => format!("time^{t}·concentration^{c}"),
+        }
+    }
+}
+
+/// The model's base units: every value inside the engine is in these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BaseUnits {
+    pub time: UnitAtom,
+    pub concentration: UnitAtom,
+}
+
+impl Default for BaseUnits {
+    /// Minutes and micromolar: synaptic signalling happens over minutes to days at
+    /// nano- to micromolar concentrations, so values stay near 1.
+    fn default() -> BaseUnits {
+        BaseUnits {
+            time: UnitAtom::Minute,
+            concentration: UnitAtom::MicroMolar,
+        }
+    }
+}
+
+pub fn atom_dim(atom: UnitAtom) -> Dim {
+    if is_time(atom) { Dim::TIME } else { Dim::CONC }
+}
+
+pub fn is_time(atom: UnitAtom) -> bool {
+    matches!(
+        atom,
+        UnitAtom::Second | UnitAtom::Minute | UnitAtom::Hour | UnitAtom::Day
+    )
+}
+
+/// Size in seconds or molar.
+fn si(atom: UnitAtom) -> f64 {
+    match atom {
+        UnitAtom::Second => 1.0,
+        UnitAtom::Minute => 60.0,
+        UnitAtom::Hour => 3600.0,
+        UnitAtom::Day => 86400.0,
+        UnitAtom::NanoMolar => 1e-9,
+        UnitAtom::MicroMolar => 1e-6,
+        UnitAtom::MilliMolar => 1e-3,
+        UnitAtom::Molar => 1.0,
+    }
+}
+
+pub fn dim(unit: &Unit) -> Dim {
+    let mut d = Dim::NONE;
+    for (atom, exp) in &unit.factors {
+        let a = atom_dim(*atom);
+        d.time += a.time * exp;
+        d.conc += a.conc * exp;
+    }
+    d
+}
+
+impl BaseUnits {
+    /// The factor that turns a value in `unit` into base units.
+    pub fn factor(&self, unit: &Unit) -> f64 {
+        unit.factors
+            .iter()
+            .map(|(atom, exp)| {
+                let base = if is_time(*atom) {
+                    self.time
+                } else {
+                    self.concentration
+                };
+                (si(*atom) / si(base)).powi(*exp)
+            })
+            .product()
+    }
+
+    /// Seconds in one base time unit, for converting times given on the command line.
+    pub fn time_in_seconds(&self) -> f64 {
+        si(self.time)
+    }
+}

@@ -1,0 +1,324 @@
+//! Stage 3, network: a checked `Model` in, petgraph graphs out.
+//!
+//! The reaction graph is bipartite: species and reactions are nodes; reactant, product
+//! and modifier edges join them. The influence graph is signed: `x → y` when x appears
+//! in y's rate of change (or in the definition of the let y), with the sign of the
+//! partial derivative. `chain` statements are checked against the influence graph here.
+//! This stage reads the model only; it never changes it.
+
+use std::collections::{HashMap, VecDeque};
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+use crate::model::{Expr, Model, ReactionId, SpeciesId, Var};
+use crate::syntax::Diagnostic;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Node {
+    Species(SpeciesId),
+    Reaction(ReactionId),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// species → reaction: consumed, with its stoichiometry.
+    Reactant(u32),
+    /// reaction → species: made, with its stoichiometry.
+    Product(u32),
+    /// species → reaction: read by the rate law but not consumed.
+    Modifier,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sign {
+    Activates,
+    Inhibits,
+    /// The partial derivative vanished at every point tried.
+    Unknown,
+}
+
+/// The graphs of one model. Node indices follow model order: species first in the
+/// reaction graph; species, inputs, then lets in the influence graph.
+#[derive(Clone, Debug)]
+pub struct Network {
+    pub reactions: DiGraph<Node, Role>,
+    pub influence: DiGraph<Var, Sign>,
+    influence_index: HashMap<Var, NodeIndex>,
+}
+
+/// Builds both graphs.
+pub fn build(model: &Model) -> Network {
+    let mut reactions = DiGraph::new();
+    let species_nodes: Vec<NodeIndex> = (0..model.species.len())
+        .map(|i| reactions.add_node(Node::Species(SpeciesId(i as u32))))
+        .collect();
+    for (k, r) in model.reactions.iter().enumerate() {
+        let rn = reactions.add_node(Node::Reaction(ReactionId(k as u32)));
+        for &(s, n) in &r.reactants {
+            reactions.add_edge(species_nodes[s.index()], rn, Role::Reactant(n));
+        }
+        for &(s, n) in &r.products {
+            reactions.add_edge(rn, species_nodes[s.index()], Role::Product(n));
+        }
+        let lets: Vec<Expr> = model.lets.iter().map(|l| l.expr.clone()).collect();
+        for v in r.rate().inline_lets(&lets).vars() {
+            if let Var::Species(s) = v {
+                if !r.reactants.iter().any(|&(x, _)| x == s) {
+                    reactions.add_edge(species_nodes[s.index()], rn, Role::Modifier);
+                }
+            }
+        }
+    }
+
+    let mut influence = DiGraph::new();
+    let mut influence_index = HashMap::new();
+    let vars = (0..model.species.len())
+        .map(|i| Var::Species(SpeciesId(i as u32)))
+        .chain((0..model.inputs.len()).map(|i| Var::Input(crate::model::InputId(i as u32))))
+        .chain((0..model.lets.len()).map(|i| Var::Let(crate::model::LetId(i as u32))));
+    for v in vars {
+        influence_index.insert(v, influence.add_node(v));
+    }
+    let points = SignPoints::new(model);
+    // Each let depends on what its expression reads.
+    for (k, l) in model.lets.iter().enumerate() {
+        let target = Var::Let(crate::model::LetId(k as u32));
+        add_influences(
+            &mut influence,
+            &influence_index,
+            &points,
+            &l.expr.expand(),
+            target,
+        );
+    }
+    // Each species depends on what its rate of change reads.
+    for (i, _) in model.species.iter().enumerate() {
+        let s = SpeciesId(i as u32);
+        let mut f = Expr::Num(0.0);
+        for r in &model.reactions {
+            let net: i64 = r
+                .products
+                .iter()
+                .filter(|(x, _)| *x == s)
+                .map(|(_, n)| *n as i64)
+                .sum::<i64>()
+                - r.reactants
+                    .iter()
+                    .filter(|(x, _)| *x == s)
+                    .map(|(_, n)| *n as i64)
+                    .sum::<i64>();
+            if net != 0 {
+                let scale = net as f64 * model.compartments[r.compartment.index()].size
+                    / model.compartments[model.species[i].compartment.index()].size;
+                f = crate::model::expr::add(
+                    f,
+                    crate::model::expr::mul(Expr::Num(scale), r.rate().expand()),
+                );
+            }
+        }
+        add_influences(
+            &mut influence,
+            &influence_index,
+            &points,
+            &f,
+            Var::Species(s),
+        );
+    }
+    Network {
+        reactions,
+        influence,
+        influence_index,
+    }
+}
+
+fn add_influences(
+    graph: &mut DiGraph<Var, Sign>,
+    index: &HashMap<Var, NodeIndex>,
+    points: &SignPoints,
+    f: &Expr,
+    target: Var,
+) {
+    for x in f.vars() {
+        if x == target {
+            continue;
+        }
+        let (Some(&from), Some(&to)) = (index.get(&x), index.get(&target)) else {
+            continue;
+        };
+        graph.add_edge(from, to, points.sign(&f.derivative(x)));
+    }
+}
+
+/// Where signs of partial derivatives are read: at the initial state, and where that
+/// gives zero (a drug input at 0, say), at a generic point with every species and
+/// input at 1.
+struct SignPoints {
+    values: [HashMap<Var, f64>; 2],
+}
+
+impl SignPoints {
+    fn new(model: &Model) -> SignPoints {
+        let at = |species: Vec<f64>, inputs: Vec<f64>| {
+            let lets = model.let_values(&species, &inputs);
+            let mut m = HashMap::new();
+            for (i, v) in species.iter().enumerate() {
+                m.insert(Var::Species(SpeciesId(i as u32)), *v);
+            }
+            for (i, v) in inputs.iter().enumerate() {
+                m.insert(Var::Input(crate::model::InputId(i as u32)), *v);
+            }
+            for (i, v) in lets.iter().enumerate() {
+                m.insert(Var::Let(crate::model::LetId(i as u32)), *v);
+            }
+            for (i, p) in model.params.iter().enumerate() {
+                m.insert(Var::Param(crate::model::ParamId(i as u32)), p.value);
+            }
+            for (i, c) in model.compartments.iter().enumerate() {
+                m.insert(
+                    Var::Compartment(crate::model::CompartmentId(i as u32)),
+                    c.size,
+                );
+            }
+            m
+        };
+        SignPoints {
+            values: [
+                at(model.initial_state(), model.input_values()),
+                at(
+                    vec![1.0; model.species.len()],
+                    vec![1.0; model.inputs.len()],
+                ),
+            ],
+        }
+    }
+
+    fn sign(&self, d: &Expr) -> Sign {
+        for values in &self.values {
+            let x = d.eval(&|v| values.get(&v).copied().unwrap_or(f64::NAN));
+            if x > 0.0 {
+                return Sign::Activates;
+            }
+            if x < 0.0 {
+                return Sign::Inhibits;
+            }
+        }
+        Sign::Unknown
+    }
+}
+
+impl Network {
+    /// Whether some path from `from` to `to` in the influence graph has the given net
+    /// sign (an even or odd number of inhibitions). Edges of unknown sign are not used.
+    pub fn has_signed_path(&self, from: Var, to: Var, inhibits: bool) -> bool {
+        let (Some(&a), Some(&b)) = (
+            self.influence_index.get(&from),
+            self.influence_index.get(&to),
+        ) else {
+            return false;
+        };
+        // Breadth-first search over (node, parity of inhibitions so far).
+        let mut seen = vec![[false; 2]; self.influence.node_count()];
+        let mut queue = VecDeque::new();
+        queue.push_back((a, 0usize));
+        seen[a.index()][0] = true;
+        while let Some((n, parity)) = queue.pop_front() {
+            for e in self.influence.edges(n) {
+                let p = match e.weight() {
+                    Sign::Activates => parity,
+                    Sign::Inhibits => parity ^ 1,
+                    Sign::Unknown => continue,
+                };
+                if e.target() == b && p == inhibits as usize {
+                    return true;
+                }
+                if !seen[e.target().index()][p] {
+                    seen[e.target().index()][p] = true;
+                    queue.push_back((e.target(), p));
+                }
+            }
+        }
+        false
+    }
+
+    /// The direct influences of `v`: (target, sign), in graph order.
+    pub fn influences_of(&self, v: Var) -> Vec<(Var, Sign)> {
+        let Some(&n) = self.influence_index.get(&v) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(Var, Sign)> = self
+            .influence
+            .edges(n)
+            .map(|e| (self.influence[e.target()], *e.weight()))
+            .collect();
+        out.sort_by_key(|(v, _)| *v);
+        out
+    }
+
+    /// Checks every `chain` of the model, one diagnostic per broken link.
+    pub fn check_chains(&self, model: &Model) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for chain in &model.chains {
+            let mut from = chain.first;
+            for link in &chain.links {
+                let (to, to_span) = link.target;
+                if !self.has_signed_path(from.0, to, link.inhibits) {
+                    out.push(self.broken_link(
+                        model,
+                        from.0,
+                        to,
+                        link.inhibits,
+                        link.sign_span.to(to_span),
+                    ));
+                }
+                from = link.target;
+            }
+        }
+        out
+    }
+
+    fn broken_link(
+        &self,
+        model: &Model,
+        from: Var,
+        to: Var,
+        inhibits: bool,
+        span: crate::syntax::Span,
+    ) -> Diagnostic {
+        let (a, b) = (model.var_name(from), model.var_name(to));
+        let (verb, other) = if inhibits {
+            ("inhibits", "activates")
+        } else {
+            ("activates", "inhibits")
+        };
+        let message = format!("no path from `{a}` {verb} `{b}`");
+        let help = if self.has_signed_path(from, to, !inhibits) {
+            format!(
+                "every path from `{a}` to `{b}` {other} it; write `{}` or check the signs of the rate laws in between",
+                if inhibits { "->" } else { "-|" }
+            )
+        } else {
+            let direct: Vec<String> = self
+                .influences_of(from)
+                .iter()
+                .map(|(v, s)| {
+                    let arrow = match s {
+                        Sign::Activates => "->",
+                        Sign::Inhibits => "-|",
+                        Sign::Unknown => "-?",
+                    };
+                    format!("`{a} {arrow} {}`", model.var_name(*v))
+                })
+                .collect();
+            if direct.is_empty() {
+                format!("`{b}` is not downstream of `{a}`, and nothing reads `{a}`")
+            } else {
+                format!(
+                    "`{b}` is not downstream of `{a}`; `{a}` acts only through {}",
+                    direct.join(", ")
+                )
+            }
+        };
+        Diagnostic::error(message, span, "this link does not hold").with_help(help)
+    }
+}

@@ -1,0 +1,6 @@
+//! Stage 7, output: results in, text out (tables, graphs).
+//!
+//! Writers return strings; only the CLI puts them in files or on the terminal.
+
+pub mod graph;
+pub mod table;

@@ -1,0 +1,94 @@
+//! Trajectories as tidy tables (CSV, TSV) and as JSON.
+//!
+//! Column order is fixed and documented in the README: `time`, `variable`, `value`,
+//! one row per variable per time point, times ascending and variables in model order.
+//! Numbers are printed in Rust's shortest round-trip form, so output is deterministic.
+
+use serde::Serialize;
+
+/// Version of the JSON layout; raised whenever a field changes meaning.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A time course of named variables on a shared time grid.
+#[derive(Clone, Debug)]
+pub struct Series<'a> {
+    pub time_unit: &'a str,
+    pub concentration_unit: &'a str,
+    pub variables: Vec<String>,
+    pub times: Vec<f64>,
+    /// `values[k][v]` is variable `v` at `times[k]`.
+    pub values: Vec<Vec<f64>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Tsv,
+    Json,
+}
+
+pub fn write(series: &Series, format: Format) -> String {
+    match format {
+        Format::Csv => delimited(series, ','),
+        Format::Tsv => delimited(series, '\t'),
+        Format::Json => json(series),
+    }
+}
+
+fn delimited(series: &Series, sep: char) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("time{sep}variable{sep}value\n"));
+    for (t, row) in series.times.iter().zip(&series.values) {
+        for (name, v) in series.variables.iter().zip(row) {
+            out.push_str(&format!("{t}{sep}{}{sep}{v}\n", quote(name, sep)));
+        }
+    }
+    out
+}
+
+/// Quotes a name for CSV only if it holds the separator, a quote or a line break.
+fn quote(name: &str, sep: char) -> String {
+    if name.contains([sep, '"', '\n', '\r']) {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    } else {
+        name.to_string()
+    }
+}
+
+#[derive(Serialize)]
+struct JsonSeries<'a> {
+    schema_version: u32,
+    time_unit: &'a str,
+    concentration_unit: &'a str,
+    time: &'a [f64],
+    variables: Vec<JsonVariable<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonVariable<'a> {
+    name: &'a str,
+    values: Vec<f64>,
+}
+
+fn json(series: &Series) -> String {
+    let doc = JsonSeries {
+        schema_version: SCHEMA_VERSION,
+        time_unit: series.time_unit,
+        concentration_unit: series.concentration_unit,
+        time: &series.times,
+        variables: series
+            .variables
+            .iter()
+            .enumerate()
+            .map(|(v, name)| JsonVariable {
+                name,
+                values: series.values.iter().map(|row| row[v]).collect(),
+            })
+            .collect(),
+    };
+    // Serializing plain structs of strings and finite numbers cannot fail; non-finite
+    // values never reach output because the solver reports them as errors.
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}

@@ -1,0 +1,283 @@
+//! The abstract syntax tree: what the parser makes and the checker and formatter read.
+//!
+//! It keeps what was written, comments and literal text included, so `fmt` can print a
+//! file back canonically. Names are not resolved here; `model::check` does that.
+
+use super::span::Span;
+
+/// One `.pathway` file: its lines in order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct File {
+    pub lines: Vec<Line>,
+}
+
+/// A line: a statement, a comment, both, or neither (a blank line).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    pub stmt: Option<Stmt>,
+    /// The comment text after `#`, without the `#`.
+    pub comment: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Stmt {
+    Import(Import),
+    Units(Vec<UnitSetting>),
+    Compartment(Compartment),
+    Species(Vec<SpeciesInit>),
+    Input(Input),
+    Param(Param),
+    Let(Let),
+    Reaction(Reaction),
+    Chain(Chain),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// `import "path"`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Import {
+    pub path: String,
+    pub span: Span,
+}
+
+/// `time = min` or `concentration = uM` in a `units` statement.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnitSetting {
+    pub dimension: Ident,
+    pub unit: Unit,
+}
+
+/// `compartment spine = 0.08`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Compartment {
+    pub name: Ident,
+    pub size: Quantity,
+}
+
+/// `Ca²⁺ = 0.08 uM in spine` in a `species` statement.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpeciesInit {
+    pub name: Ident,
+    pub initial: Quantity,
+    pub compartment: Option<Ident>,
+}
+
+/// `input ketamine = 0 uM`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Input {
+    pub name: Ident,
+    pub value: Quantity,
+}
+
+/// `param IC50 = 5 uM in [1, 10] uM "source"`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    pub name: Ident,
+    pub value: Quantity,
+    pub range: Option<Range>,
+    pub note: Option<Note>,
+}
+
+/// `in [lo, hi] unit`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Range {
+    pub lo: Number,
+    pub hi: Number,
+    pub unit: Option<Unit>,
+    pub span: Span,
+}
+
+/// A quoted string after a parameter: its source or why it is an assumption.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Note {
+    pub text: String,
+    pub span: Span,
+}
+
+/// `let name = expr`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Let {
+    pub name: Ident,
+    pub expr: Expr,
+}
+
+/// `label: 2 A + B -> C @ k` and its kin.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reaction {
+    pub label: Option<Ident>,
+    pub reactants: Vec<Term>,
+    pub arrow: Arrow,
+    pub products: Vec<Term>,
+    pub rate: RateLaw,
+    pub span: Span,
+}
+
+/// A species with its stoichiometry in a reaction side.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Term {
+    pub stoich: Option<Spanned<u32>>,
+    pub species: Ident,
+}
+
+pub use super::span::Spanned;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arrow {
+    /// `->` or `→`
+    Forward,
+    /// `<->` or `⇌`
+    Reversible,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RateLaw {
+    /// `@ kf` or `@ kf, kr`: rate constants of mass action.
+    MassAction {
+        forward: Expr,
+        reverse: Option<Expr>,
+    },
+    /// `; expr`: the net rate written out.
+    Explicit(Expr),
+}
+
+/// `chain A -> B -| C`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chain {
+    pub first: Ident,
+    pub links: Vec<Link>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Link {
+    pub sign: LinkSign,
+    pub sign_span: Span,
+    pub target: Ident,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkSign {
+    /// `->`: some path from the left name to the right one is net positive.
+    Activates,
+    /// `-|` or `⊣`: some path is net negative.
+    Inhibits,
+}
+
+/// A number as written, keeping its text for the formatter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Number {
+    pub value: f64,
+    pub text: String,
+    pub span: Span,
+}
+
+/// A number with an optional unit: `0.08 uM`, `2 /s`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Quantity {
+    pub number: Number,
+    pub unit: Option<Unit>,
+    pub span: Span,
+}
+
+/// A unit such as `uM`, `/min`, `/uM/min`, `uM/s` or `1/s`: a product of atoms with
+/// exponents +1 or −1.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unit {
+    pub factors: Vec<(UnitAtom, i32)>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnitAtom {
+    Second,
+    Minute,
+    Hour,
+    Day,
+    NanoMolar,
+    MicroMolar,
+    MilliMolar,
+    Molar,
+}
+
+impl UnitAtom {
+    /// Spellings accepted after a number, longest first so `min` wins over `m`-less forms.
+    pub const SPELLINGS: &'static [(&'static str, UnitAtom)] = &[
+        ("min", UnitAtom::Minute),
+        ("nM", UnitAtom::NanoMolar),
+        ("uM", UnitAtom::MicroMolar),
+        ("µM", UnitAtom::MicroMolar),
+        ("μM", UnitAtom::MicroMolar),
+        ("mM", UnitAtom::MilliMolar),
+        ("M", UnitAtom::Molar),
+        ("s", UnitAtom::Second),
+        ("h", UnitAtom::Hour),
+        ("d", UnitAtom::Day),
+    ];
+
+    /// The canonical spelling the formatter prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitAtom::Second => "s",
+            UnitAtom::Minute => "min",
+            UnitAtom::Hour => "h",
+            UnitAtom::Day => "d",
+            UnitAtom::NanoMolar => "nM",
+            UnitAtom::MicroMolar => "uM",
+            UnitAtom::MilliMolar => "mM",
+            UnitAtom::Molar => "M",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    Number(Quantity),
+    Name(Ident),
+    Neg(Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    Call(Ident, Vec<Expr>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+}
+
+impl BinOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Pow => "^",
+        }
+    }
+
+    /// Binding strength; higher binds tighter.
+    pub fn precedence(self) -> u8 {
+        match self {
+            BinOp::Add | BinOp::Sub => 1,
+            BinOp::Mul | BinOp::Div => 2,
+            BinOp::Pow => 4,
+        }
+    }
+}
+
+/// Binding strength of unary minus: above `*`, below `^` (so `-x^2` is `-(x^2)`).
+pub const NEG_PRECEDENCE: u8 = 3;

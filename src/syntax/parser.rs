@@ -1,0 +1,839 @@
+//! The nom parsers: `.pathway` text in, an `ast::File` and parse errors out.
+//!
+//! A file is parsed a line at a time (every statement fits on one line), so an error
+//! costs only its own line and the parser goes on to report the rest. Each parser
+//! function quotes the rule of grammar/pathway.ebnf it implements. Parsing is pure: no
+//! I/O, no name resolution, and it never panics on any input.
+
+use nom::branch::alt;
+use nom::bytes::complete::{tag, take_while, take_while1};
+use nom::character::complete::{char, digit1};
+use nom::combinator::{opt, recognize};
+use nom::error::{ErrorKind, ParseError};
+use nom::{IResult, Parser};
+
+use super::ast::*;
+use super::diagnostic::Diagnostic;
+use super::span::{FileId, Span};
+
+/// Words that begin a statement; they cannot start a reaction.
+pub const KEYWORDS: &[&str] = &[
+    "import",
+    "units",
+    "compartment",
+    "species",
+    "input",
+    "param",
+    "let",
+    "chain",
+];
+
+/// Parses a whole file. The AST holds every line that parsed; each line that did not
+/// is reported once, with what was expected where it went wrong.
+pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
+    let cx = Cx { src: text, file };
+    let mut lines = Vec::new();
+    let mut errors = Vec::new();
+    for raw in text.split('\n') {
+        match cx.line(raw) {
+            Ok(line) => lines.push(line),
+            Err(e) => {
+                errors.push(e);
+                // Keep the comment of a broken line so nothing is lost if the file
+                // is fixed and formatted later; the statement itself is dropped.
+                let (_, comment) = split_comment(raw);
+                lines.push(Line {
+                    stmt: None,
+                    comment: comment.map(|c| c[1..].to_string()),
+                });
+            }
+        }
+    }
+    // A file ending in a newline yields an empty last piece from `split`.
+    if text.ends_with('\n') || text.is_empty() {
+        lines.pop();
+    }
+    (File { lines }, errors)
+}
+
+/// Parses a standalone expression, for callers outside files (e.g. a readout typed on
+/// the command line).
+pub fn parse_expr(file: FileId, text: &str) -> Result<Expr, Diagnostic> {
+    let cx = Cx { src: text, file };
+    let body = text.trim_end_matches(['\n', '\r']);
+    match cx.expr(ws(body)) {
+        Ok((rest, e)) if ws(rest).is_empty() => Ok(e),
+        Ok((rest, _)) => Err(cx.error(
+            body,
+            PError::new(ws(rest), "an operator or the end of the expression"),
+        )),
+        Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(cx.error(body, e)),
+        Err(nom::Err::Incomplete(_)) => Err(cx.error(body, PError::new("", "an expression"))),
+    }
+}
+
+/// Where parsing failed and what would have been accepted there.
+#[derive(Clone, Debug)]
+pub struct PError<'a> {
+    at: &'a str,
+    expected: &'static str,
+}
+
+impl<'a> PError<'a> {
+    fn new(at: &'a str, expected: &'static str) -> PError<'a> {
+        PError { at, expected }
+    }
+}
+
+impl<'a> ParseError<&'a str> for PError<'a> {
+    fn from_error_kind(input: &'a str, _: ErrorKind) -> Self {
+        PError::new(input, "")
+    }
+    fn append(_: &'a str, _: ErrorKind, other: Self) -> Self {
+        other
+    }
+    /// Of two failed alternatives, the one that got further explains more.
+    fn or(self, other: Self) -> Self {
+        if other.at.len() < self.at.len() {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+type PResult<'a, T> = IResult<&'a str, T, PError<'a>>;
+
+/// Turns a recoverable error into a committed one that says what was expected at `i`.
+fn fail<'a, T>(i: &'a str, expected: &'static str) -> PResult<'a, T> {
+    Err(nom::Err::Failure(PError::new(i, expected)))
+}
+
+/// Runs `p`; if it does not match, fails at `i` saying `expected`.
+fn expect<'a, T>(
+    i: &'a str,
+    expected: &'static str,
+    mut p: impl Parser<&'a str, Output = T, Error = PError<'a>>,
+) -> PResult<'a, T> {
+    match p.parse(i) {
+        Err(nom::Err::Error(_)) => fail(i, expected),
+        other => other,
+    }
+}
+
+/// Skips blanks: spaces, tabs and a carriage return of a CRLF line end.
+fn ws(i: &str) -> &str {
+    i.trim_start_matches([' ', '\t', '\r'])
+}
+
+/// Splits a line at its comment (a `#` outside a string).
+fn split_comment(line: &str) -> (&str, Option<&str>) {
+    let mut in_string = false;
+    for (k, c) in line.char_indices() {
+        match c {
+            '"' => in_string = !in_string,
+            '#' if !in_string => return (&line[..k], Some(&line[k..])),
+            _ => {}
+        }
+    }
+    (line, None)
+}
+
+pub fn is_ident_start(c: char) -> bool {
+    c.is_alphabetic() || c == '_'
+}
+
+/// Letters, digits (superscripts among them, as in Ca²⁺), `_`, the superscript signs
+/// ⁺ and ⁻, and `~` for a modified state (eEF2~P).
+pub fn is_ident_continue(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '~' | '⁺' | '⁻' | '′')
+}
+
+struct Cx<'s> {
+    src: &'s str,
+    file: FileId,
+}
+
+impl<'s> Cx<'s> {
+    fn offset(&self, at: &str) -> usize {
+        // Every slice the parsers hand around points into `src`; anything else (an
+        // empty literal) is placed at the end.
+        let base = self.src.as_ptr() as usize;
+        let ptr = at.as_ptr() as usize;
+        if ptr >= base && ptr <= base + self.src.len() {
+            ptr - base
+        } else {
+            self.src.len()
+        }
+    }
+
+    /// The span from the start of `from` to the start of `to` (the rest after it).
+    fn span(&self, from: &str, to: &str) -> Span {
+        Span::new(self.file, self.offset(from), self.offset(to))
+    }
+
+    fn error(&self, line: &str, e: PError<'_>) -> Diagnostic {
+        let at = if e.at.len() > line.len() { line } else { e.at };
+        let start = self.offset(at);
+        let found = describe_token(at);
+        let len = token_len(at);
+        let expected = if e.expected.is_empty() {
+            "something else"
+        } else {
+            e.expected
+        };
+        let span = Span::new(self.file, start, start + len);
+        Diagnostic::error(
+            format!("expected {expected}, found {found}"),
+            span,
+            format!("expected {expected}"),
+        )
+        .with_help(syntax_help(expected))
+    }
+
+    /// `line = [ statement ] [ comment ] ;`
+    fn line(&self, raw: &'s str) -> Result<Line, Diagnostic> {
+        let (body, comment) = split_comment(raw);
+        let start = ws(body);
+        let stmt = if start.trim_end().is_empty() {
+            None
+        } else {
+            match self.statement(start) {
+                Ok((rest, stmt)) => {
+                    let rest = ws(rest);
+                    if !rest.is_empty() {
+                        return Err(self.error(raw, PError::new(rest, "the end of the statement")));
+                    }
+                    Some(stmt)
+                }
+                Err(nom::Err::Error(e) | nom::Err::Failure(e)) => return Err(self.error(raw, e)),
+                Err(nom::Err::Incomplete(_)) => {
+                    return Err(self.error(raw, PError::new(start, "a statement")));
+                }
+            }
+        };
+        Ok(Line {
+            stmt,
+            comment: comment.map(|c| c[1..].trim_end_matches('\r').to_string()),
+        })
+    }
+
+    /// `statement = import | units | compartment | species | input | param | let | chain | reaction ;`
+    fn statement(&self, i: &'s str) -> PResult<'s, Stmt> {
+        let (after_word, word) = take_while(is_ident_continue)(i)?;
+        let is_keyword = KEYWORDS.contains(&word)
+            && (after_word.is_empty() || after_word.starts_with([' ', '\t']));
+        if !is_keyword {
+            return match self.reaction(i) {
+                // Nothing at all matched: the line is not a statement of any kind.
+                Err(nom::Err::Error(e) | nom::Err::Failure(e)) if e.at.len() == i.len() => {
+                    fail(i, "a statement")
+                }
+                other => other,
+            };
+        }
+        let i = ws(after_word);
+        match word {
+            "import" => self.import(i),
+            "units" => self.units(i),
+            "compartment" => self.compartment(i),
+            "species" => self.species(i),
+            "input" => self.input(i),
+            "param" => self.param(i),
+            "let" => self.let_(i),
+            _ => self.chain(i),
+        }
+    }
+
+    /// `import = "import" string ;`
+    fn import(&self, i: &'s str) -> PResult<'s, Stmt> {
+        let (rest, (path, span)) = expect(i, "a quoted file name", |i| self.string(i))?;
+        Ok((rest, Stmt::Import(Import { path, span })))
+    }
+
+    /// `string = '"' { any character but '"' } '"' ;`
+    fn string(&self, i: &'s str) -> PResult<'s, (String, Span)> {
+        let (rest, _) = char('"')(i)?;
+        let Some(end) = rest.find('"') else {
+            return fail(i, "a closing `\"`");
+        };
+        let after = &rest[end + 1..];
+        Ok((after, (rest[..end].to_string(), self.span(i, after))))
+    }
+
+    /// `units = "units" unit_setting { "," unit_setting } ;`
+    /// `unit_setting = ( "time" | "concentration" ) "=" unit ;`
+    fn units(&self, i: &'s str) -> PResult<'s, Stmt> {
+        let mut settings = Vec::new();
+        let mut i = i;
+        loop {
+            let (rest, dimension) = expect(i, "`time` or `concentration`", |i| self.ident(i))?;
+            if dimension.name != "time" && dimension.name != "concentration" {
+                return fail(i, "`time` or `concentration`");
+            }
+            let rest = self.punct(ws(rest), "=", "`=`")?;
+            let (rest, unit) = expect(ws(rest), "a unit such as `min` or `uM`", |i| self.unit(i))?;
+            settings.push(UnitSetting { dimension, unit });
+            match char::<_, PError>(',')(ws(rest)) {
+                Ok((rest, _)) => i = ws(rest),
+                Err(_) => return Ok((rest, Stmt::Units(settings))),
+            }
+        }
+    }
+
+    /// `compartment = "compartment" ident "=" quantity ;`
+    fn compartment(&self, i: &'s str) -> PResult<'s, Stmt> {
+        let (rest, name) = expect(i, "a compartment name", |i| self.ident(i))?;
+        let rest = self.punct(ws(rest), "=", "`=`")?;
+        let (rest, size) = expect(ws(rest), "a number", |i| self.quantity(i))?;
+        Ok((rest, Stmt::Compartment(Compartment { name, size })))
+    }
+
+    /// `species = "species" species_init { "," species_init } ;`
+    /// `species_init = ident "=" quantity [ "in" ident ] ;`
+    fn species(&self, i: &'s str) -> PResult<'s, Stmt> {
+        let mut inits = Vec::new();
+        let mut i = i;
+        loop {
+            let (rest, name) = expect(i, "a species name", |i| self.ident(i))?;
+            let rest = self.punct(ws(rest), "=", "`=` and an initial value")?;
+            let (rest, initial) = expect(ws(rest), "an initial value", |i| self.quantity(i))?;
+            let (rest, compartment) = match self.keyword(ws(rest), "in") {
+                Some(rest) => {
+                    let (rest, c) = expect(ws(rest), "a compartment name", |i| self.ident(i))?;
+                    (rest, Some(c))
+                }
+                None => (rest, None),
+            };
+            inits.push(SpeciesInit {
+                name,
+                initial,
+                compartment,
+            });
+            match char::<_, PError>(',')(ws(rest)) {
+                Ok((rest, _)) => i = ws(rest),
+                Err(_) => return Ok((rest, Stmt::Species(inits))),
+            }
+        }
+    }
+
+    /// `input = "input" ident "=" quantity ;`
+    fn input(&self, i: &'s str) -> PResult<'s, Stmt> {
+        let (rest, name) = expect(i, "an input name", |i| self.ident(i))?;
+        let rest = self.punct(ws(rest), "=", "`=` and a value")?;
+        let (rest, value) = expect(ws(rest), "a value", |i| self.quantity(i))?;
+        Ok((rest, Stmt::Input(Input { name, value })))
+    }
+
+    /// `param = "param" ident "=" quantity [ range ] [ string ] ;`
+    /// `range = "in" "[" number "," number "]" [ unit ] ;`
+    fn param(&self, i: &'s str) -> PResult<'s, Stmt> {
+        let (rest, name) = expect(i, "a parameter name", |i| self.ident(i))?;
+        let rest = self.punct(ws(rest), "=", "`=` and a value")?;
+        let (mut rest, value) = expect(ws(rest), "a value", |i| self.quantity(i))?;
+        let mut range = None;
+        if let Some(after_in) = self.keyword(ws(rest), "in") {
+            let start = ws(rest);
+            let r = self.punct(ws(after_in), "[", "`[`")?;
+            let (r, lo) = expect(ws(r), "a number", |i| self.number(i))?;
+            let r = self.punct(ws(r), ",", "`,`")?;
+            let (r, hi) = expect(ws(r), "a number", |i| self.number(i))?;
+            let r = self.punct(ws(r), "]", "`]`")?;
+            let (r, unit) = match self.unit(ws(r)) {
+                Ok((r, u)) => (r, Some(u)),
+                Err(_) => (r, None),
+            };
+            range = Some(Range {
+                lo,
+                hi,
+                unit,
+                span: self.span(start, r),
+            });
+            rest = r;
+        }
+        let mut note = None;
+        if ws(rest).starts_with('"') {
+            let (r, (text, span)) = self.string(ws(rest))?;
+            note = Some(Note { text, span });
+            rest = r;
+        }
+        Ok((
+            rest,
+            Stmt::Param(Param {
+                name,
+                value,
+                range,
+                note,
+            }),
+        ))
+    }
+
+    /// `let = "let" ident "=" expr ;`
+    fn let_(&self, i: &'s str) -> PResult<'s, Stmt> {
+        let (rest, name) = expect(i, "a name", |i| self.ident(i))?;
+        let rest = self.punct(ws(rest), "=", "`=` and an expression")?;
+        let (rest, expr) = expect(ws(rest), "an expression", |i| self.expr(i))?;
+        Ok((rest, Stmt::Let(Let { name, expr })))
+    }
+
+    /// `chain = "chain" ident link ident { link ident } ;`
+    /// `link = "->" | "→" | "-|" | "⊣" ;`
+    fn chain(&self, i: &'s str) -> PResult<'s, Stmt> {
+        let start = i;
+        let (mut rest, first) = expect(i, "a name", |i| self.ident(i))?;
+        let mut links = Vec::new();
+        loop {
+            let at = ws(rest);
+            let sign = alt((
+                tag::<_, _, PError>("->").map(|_| LinkSign::Activates),
+                tag::<_, _, PError>("→").map(|_| LinkSign::Activates),
+                tag::<_, _, PError>("-|").map(|_| LinkSign::Inhibits),
+                tag::<_, _, PError>("⊣").map(|_| LinkSign::Inhibits),
+            ))
+            .parse(at);
+            let (after, sign) = match sign {
+                Ok(ok) => ok,
+                Err(_) if !links.is_empty() => break,
+                Err(_) => return fail(at, "`->` or `-|`"),
+            };
+            let sign_span = self.span(at, after);
+            let (after, target) = expect(ws(after), "a name", |i| self.ident(i))?;
+            links.push(Link {
+                sign,
+                sign_span,
+                target,
+            });
+            rest = after;
+        }
+        let span = self.span(start, rest);
+        Ok((rest, Stmt::Chain(Chain { first, links, span })))
+    }
+
+    /// `reaction = [ ident ":" ] side arrow side rate ;`
+    /// `arrow = "->" | "→" | "<->" | "⇌" ;`
+    /// `rate = "@" expr [ "," expr ] | ";" expr ;`
+    fn reaction(&self, i: &'s str) -> PResult<'s, Stmt> {
+        let start = i;
+        let (i, label) = match self.ident(i) {
+            Ok((rest, id)) if ws(rest).starts_with(':') => (ws(&ws(rest)[1..]), Some(id)),
+            _ => (i, None),
+        };
+        let (rest, reactants) = self.side(i)?;
+        let at = ws(rest);
+        let (rest, arrow) = match alt((
+            tag::<_, _, PError>("<->").map(|_| Arrow::Reversible),
+            tag::<_, _, PError>("⇌").map(|_| Arrow::Reversible),
+            tag::<_, _, PError>("->").map(|_| Arrow::Forward),
+            tag::<_, _, PError>("→").map(|_| Arrow::Forward),
+        ))
+        .parse(at)
+        {
+            Ok(ok) => ok,
+            Err(_) if reactants.is_empty() && label.is_none() => {
+                return Err(nom::Err::Error(PError::new(i, "a statement")));
+            }
+            Err(_) => {
+                return fail(
+                    at,
+                    if reactants.is_empty() {
+                        "a species or `->`"
+                    } else {
+                        "`+` or a reaction arrow `->`"
+                    },
+                );
+            }
+        };
+        let (rest, products) = self.side(ws(rest))?;
+        let at = ws(rest);
+        let (rest, rate) = if let Some(r) = at.strip_prefix('@') {
+            let (r, forward) = expect(ws(r), "a rate constant", |i| self.expr(i))?;
+            let (r, reverse) = match char::<_, PError>(',')(ws(r)) {
+                Ok((r, _)) => {
+                    let (r, e) = expect(ws(r), "a reverse rate constant", |i| self.expr(i))?;
+                    (r, Some(e))
+                }
+                Err(_) => (r, None),
+            };
+            (r, RateLaw::MassAction { forward, reverse })
+        } else if let Some(r) = at.strip_prefix(';') {
+            let (r, e) = expect(ws(r), "a rate law", |i| self.expr(i))?;
+            (r, RateLaw::Explicit(e))
+        } else if products.is_empty() && arrow == Arrow::Forward {
+            return fail(at, "a product, `@ k` (mass action) or `; rate`");
+        } else {
+            return fail(at, "`+`, `@ k` (mass action) or `; rate`");
+        };
+        let span = self.span(start, rest);
+        Ok((
+            rest,
+            Stmt::Reaction(Reaction {
+                label,
+                reactants,
+                arrow,
+                products,
+                rate,
+                span,
+            }),
+        ))
+    }
+
+    /// `side = [ term { "+" term } ] ;`
+    fn side(&self, i: &'s str) -> PResult<'s, Vec<Term>> {
+        let mut terms = Vec::new();
+        let (mut rest, first) = match self.term(i) {
+            Ok(ok) => ok,
+            Err(nom::Err::Error(_)) => return Ok((i, terms)),
+            Err(e) => return Err(e),
+        };
+        terms.push(first);
+        loop {
+            let at = ws(rest);
+            // `+` joins terms; a `+` that belongs to nothing is left for the caller.
+            let Some(after) = at.strip_prefix('+') else {
+                return Ok((rest, terms));
+            };
+            let (after, t) = expect(ws(after), "a species", |i| self.term(i))?;
+            terms.push(t);
+            rest = after;
+        }
+    }
+
+    /// `term = [ integer ] ident ;`
+    fn term(&self, i: &'s str) -> PResult<'s, Term> {
+        let (rest, stoich) = match digit1::<_, PError>(i) {
+            Ok((rest, digits)) => {
+                let span = self.span(i, rest);
+                let Ok(n) = digits.parse::<u32>() else {
+                    return fail(i, "a stoichiometry below 4294967296");
+                };
+                (ws(rest), Some(Spanned { node: n, span }))
+            }
+            Err(_) => (i, None),
+        };
+        let (rest, species) = if stoich.is_some() {
+            expect(rest, "a species after its stoichiometry", |i| self.ident(i))?
+        } else {
+            self.ident(rest)?
+        };
+        Ok((rest, Term { stoich, species }))
+    }
+
+    /// `ident = ident_start { ident_continue } ;`
+    fn ident(&self, i: &'s str) -> PResult<'s, Ident> {
+        let (rest, name) =
+            recognize((take_while1(is_ident_start), take_while(is_ident_continue))).parse(i)?;
+        Ok((
+            rest,
+            Ident {
+                name: name.to_string(),
+                span: self.span(i, rest),
+            },
+        ))
+    }
+
+    /// A keyword followed by a blank; returns the rest after the keyword.
+    fn keyword(&self, i: &'s str, word: &str) -> Option<&'s str> {
+        let rest = i.strip_prefix(word)?;
+        rest.starts_with([' ', '\t']).then_some(rest)
+    }
+
+    fn punct(
+        &self,
+        i: &'s str,
+        p: &'static str,
+        expected: &'static str,
+    ) -> Result<&'s str, nom::Err<PError<'s>>> {
+        match i.strip_prefix(p) {
+            Some(rest) => Ok(rest),
+            None => Err(nom::Err::Failure(PError::new(i, expected))),
+        }
+    }
+
+    /// `number = [ "-" ] digits [ "." digits ] [ ( "e" | "E" ) [ "+" | "-" ] digits ] | "." digits ... ;`
+    fn number(&self, i: &'s str) -> PResult<'s, Number> {
+        let (rest, text) = recognize((
+            opt(char('-')),
+            alt((
+                recognize((digit1, opt((char('.'), opt(digit1))))),
+                recognize((char('.'), digit1)),
+            )),
+            opt((
+                alt((char('e'), char('E'))),
+                opt(alt((char('+'), char('-')))),
+                digit1,
+            )),
+        ))
+        .parse(i)?;
+        let value: f64 = match text.parse() {
+            Ok(v) => v,
+            Err(_) => return fail(i, "a number"),
+        };
+        if !value.is_finite() {
+            return fail(i, "a finite number");
+        }
+        Ok((
+            rest,
+            Number {
+                value,
+                text: text.to_string(),
+                span: self.span(i, rest),
+            },
+        ))
+    }
+
+    /// `quantity = number [ unit ] ;`
+    fn quantity(&self, i: &'s str) -> PResult<'s, Quantity> {
+        let (rest, number) = self.number(i)?;
+        let (rest, unit) = match self.unit(ws(rest)) {
+            Ok((r, u)) => (r, Some(u)),
+            Err(nom::Err::Failure(e)) => return Err(nom::Err::Failure(e)),
+            Err(_) => (rest, None),
+        };
+        Ok((
+            rest,
+            Quantity {
+                number,
+                unit,
+                span: self.span(i, rest),
+            },
+        ))
+    }
+
+    /// `unit = ( unit_atom | [ "1" ] "/" unit_atom ) { "/" unit_atom } ;` with no blanks inside.
+    fn unit(&self, i: &'s str) -> PResult<'s, Unit> {
+        let mut factors = Vec::new();
+        let mut rest = i;
+        if let Some(r) = rest.strip_prefix("1/").or_else(|| rest.strip_prefix('/')) {
+            let (r, atom) = self
+                .unit_atom(r)
+                .map_err(|_| nom::Err::Error(PError::new(i, "a unit")))?;
+            factors.push((atom, -1));
+            rest = r;
+        } else {
+            let (r, atom) = self.unit_atom(rest)?;
+            factors.push((atom, 1));
+            rest = r;
+        }
+        while let Some(r) = rest.strip_prefix('/') {
+            match self.unit_atom(r) {
+                Ok((r, atom)) => {
+                    factors.push((atom, -1));
+                    rest = r;
+                }
+                // `2 uM/k` divides by a name; the unit ends before the `/`.
+                Err(_) => break,
+            }
+        }
+        Ok((
+            rest,
+            Unit {
+                factors,
+                span: self.span(i, rest),
+            },
+        ))
+    }
+
+    /// `unit_atom = "s" | "min" | "h" | "d" | "nM" | "uM" | "µM" | "mM" | "M" ;`
+    fn unit_atom(&self, i: &'s str) -> PResult<'s, UnitAtom> {
+        for (spelling, atom) in UnitAtom::SPELLINGS {
+            if let Some(rest) = i.strip_prefix(spelling) {
+                // A unit is a whole word: `sec` or `mM2` are names, not units.
+                let next = rest.chars().next();
+                if next.is_some_and(|c| is_ident_continue(c) || c == '(') {
+                    continue;
+                }
+                return Ok((rest, *atom));
+            }
+        }
+        Err(nom::Err::Error(PError::new(i, "a unit")))
+    }
+
+    /// `expr = product { ( "+" | "-" ) product } ;`
+    fn expr(&self, i: &'s str) -> PResult<'s, Expr> {
+        let (mut rest, mut lhs) = self.product(i)?;
+        loop {
+            let at = ws(rest);
+            let op = match at.chars().next() {
+                Some('+') => BinOp::Add,
+                // `-|` and `->` end an expression in a chain or reaction, never subtract.
+                Some('-') if !at.starts_with("-|") && !at.starts_with("->") => BinOp::Sub,
+                _ => return Ok((rest, lhs)),
+            };
+            let (r, rhs) = expect(ws(&at[1..]), "an operand", |i| self.product(i))?;
+            lhs = self.binary(op, lhs, rhs);
+            rest = r;
+        }
+    }
+
+    fn binary(&self, op: BinOp, lhs: Expr, rhs: Expr) -> Expr {
+        let span = lhs.span.to(rhs.span);
+        Expr {
+            kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+            span,
+        }
+    }
+
+    /// `product = unary { ( "*" | "/" ) unary } ;`
+    fn product(&self, i: &'s str) -> PResult<'s, Expr> {
+        let (mut rest, mut lhs) = self.unary(i)?;
+        loop {
+            let at = ws(rest);
+            let op = match at.chars().next() {
+                Some('*') => BinOp::Mul,
+                Some('/') => BinOp::Div,
+                _ => return Ok((rest, lhs)),
+            };
+            let (r, rhs) = expect(ws(&at[1..]), "an operand", |i| self.unary(i))?;
+            lhs = self.binary(op, lhs, rhs);
+            rest = r;
+        }
+    }
+
+    /// `unary = "-" unary | power ;`
+    fn unary(&self, i: &'s str) -> PResult<'s, Expr> {
+        if let Some(r) = i.strip_prefix('-') {
+            if !r.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+                let (rest, inner) = expect(ws(r), "an operand", |i| self.unary(i))?;
+                let span = self.span(i, rest);
+                return Ok((
+                    rest,
+                    Expr {
+                        kind: ExprKind::Neg(Box::new(inner)),
+                        span,
+                    },
+                ));
+            }
+        }
+        self.power(i)
+    }
+
+    /// `power = atom [ "^" unary ] ;` (right-associative: `a^b^c` is `a^(b^c)`)
+    fn power(&self, i: &'s str) -> PResult<'s, Expr> {
+        let (rest, base) = self.atom(i)?;
+        let at = ws(rest);
+        if let Some(r) = at.strip_prefix('^') {
+            let (r, exponent) = expect(ws(r), "an exponent", |i| self.unary(i))?;
+            return Ok((r, self.binary(BinOp::Pow, base, exponent)));
+        }
+        Ok((rest, base))
+    }
+
+    /// `atom = quantity | ident "(" [ expr { "," expr } ] ")" | ident | "(" expr ")" ;`
+    fn atom(&self, i: &'s str) -> PResult<'s, Expr> {
+        if let Some(r) = i.strip_prefix('(') {
+            let (r, inner) = expect(ws(r), "an expression", |i| self.expr(i))?;
+            let r = self.punct(ws(r), ")", "`)`")?;
+            // Parentheses only group; the span grows to cover them.
+            return Ok((
+                r,
+                Expr {
+                    kind: inner.kind,
+                    span: self.span(i, r),
+                },
+            ));
+        }
+        if let Ok((rest, q)) = self.quantity(i) {
+            let span = q.span;
+            return Ok((
+                rest,
+                Expr {
+                    kind: ExprKind::Number(q),
+                    span,
+                },
+            ));
+        }
+        let (rest, name) = match self.ident(i) {
+            Ok(ok) => ok,
+            Err(_) => return Err(nom::Err::Error(PError::new(i, "a number, a name or `(`"))),
+        };
+        let at = ws(rest);
+        if let Some(r) = at.strip_prefix('(') {
+            let mut args = Vec::new();
+            let mut r = ws(r);
+            if let Some(after) = r.strip_prefix(')') {
+                let span = self.span(i, after);
+                return Ok((
+                    after,
+                    Expr {
+                        kind: ExprKind::Call(name, args),
+                        span,
+                    },
+                ));
+            }
+            loop {
+                let (after, arg) = expect(r, "an argument", |i| self.expr(i))?;
+                args.push(arg);
+                let after = ws(after);
+                if let Some(a) = after.strip_prefix(',') {
+                    r = ws(a);
+                } else if let Some(a) = after.strip_prefix(')') {
+                    let span = self.span(i, a);
+                    return Ok((
+                        a,
+                        Expr {
+                            kind: ExprKind::Call(name, args),
+                            span,
+                        },
+                    ));
+                } else {
+                    return fail(after, "`,` or `)`");
+                }
+            }
+        }
+        let span = name.span;
+        Ok((
+            rest,
+            Expr {
+                kind: ExprKind::Name(name),
+                span,
+            },
+        ))
+    }
+}
+
+/// What the user wrote where parsing stopped, for "found ..." in messages.
+fn describe_token(at: &str) -> String {
+    let at = at.trim_end_matches(['\r']);
+    match at.chars().next() {
+        None => "the end of the line".to_string(),
+        Some(c) if is_ident_start(c) => {
+            let word: String = at.chars().take_while(|&c| is_ident_continue(c)).collect();
+            format!("`{word}`")
+        }
+        Some(c) if c.is_ascii_digit() => {
+            let word: String = at
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '.')
+                .collect();
+            format!("`{word}`")
+        }
+        Some(c) => format!("`{c}`"),
+    }
+}
+
+/// Length in bytes of the token at `at`, so the caret covers it (at least one column).
+fn token_len(at: &str) -> usize {
+    match at.chars().next() {
+        None | Some('\r') => 0,
+        Some(c) if is_ident_start(c) => at
+            .chars()
+            .take_while(|&c| is_ident_continue(c))
+            .map(char::len_utf8)
+            .sum(),
+        Some(c) => c.len_utf8(),
+    }
+}
+
+/// A hint for each kind of thing the parser can expect.
+fn syntax_help(expected: &str) -> String {
+    match expected {
+        "a statement" => "a line holds one statement: `import`, `units`, `compartment`, `species`, `input`, `param`, `let`, `chain`, or a reaction such as `A + B -> C @ k`".to_string(),
+        "`time` or `concentration`" => "write e.g. `units time = min, concentration = uM`".to_string(),
+        "a unit such as `min` or `uM`" | "a unit" => "units are s, min, h, d, nM, uM (or µM), mM and M, combined like `/min` or `/uM/min`".to_string(),
+        "the end of the statement" => "each statement goes on its own line; put a `#` before a comment".to_string(),
+        e if e.contains("rate") || e.contains("`@ k`") => "end a reaction with `@ k` for mass action, `@ kf, kr` if reversible, or `; expression` for an explicit rate law".to_string(),
+        e if e.contains("`)`") => "close every `(` that was opened on this line".to_string(),
+        e if e.contains("closing `\"`") => "a string ends with `\"` on the same line".to_string(),
+        _ => format!("write {expected} here; grammar/pathway.ebnf lists what each statement accepts"),
+    }
+}

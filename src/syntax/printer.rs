@@ -1,0 +1,247 @@
+//! The canonical printer behind `pathrules fmt`: an `ast::File` back to text.
+//!
+//! It keeps every comment and every literal as written, puts one space around binary
+//! operators and arrows, prints the ASCII spelling of arrows and units, drops redundant
+//! parentheses and collapses runs of blank lines. Printing a parsed file and parsing the
+//! result gives the same tree, and printing is idempotent (both are tested).
+
+use std::fmt::Write;
+
+use super::ast::*;
+
+/// Prints a file canonically, ending with a newline (or empty if the file is empty).
+pub fn print(file: &File) -> String {
+    let mut out = String::new();
+    let mut blank_run = 0;
+    let mut wrote_any = false;
+    for line in &file.lines {
+        if line.stmt.is_none() && line.comment.is_none() {
+            blank_run += 1;
+            continue;
+        }
+        if wrote_any && blank_run > 0 {
+            out.push('\n');
+        }
+        blank_run = 0;
+        wrote_any = true;
+        if let Some(stmt) = &line.stmt {
+            stmt_to(&mut out, stmt);
+        }
+        if let Some(comment) = &line.comment {
+            if line.stmt.is_some() {
+                out.push_str("  ");
+            }
+            out.push('#');
+            out.push_str(comment.trim_end());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn stmt_to(out: &mut String, stmt: &Stmt) {
+    match stmt {
+        Stmt::Import(i) => {
+            let _ = write!(out, "import \"{}\"", i.path);
+        }
+        Stmt::Units(settings) => {
+            out.push_str("units ");
+            let parts: Vec<String> = settings
+                .iter()
+                .map(|s| format!("{} = {}", s.dimension.name, unit(&s.unit)))
+                .collect();
+            out.push_str(&parts.join(", "));
+        }
+        Stmt::Compartment(c) => {
+            let _ = write!(out, "compartment {} = {}", c.name.name, quantity(&c.size));
+        }
+        Stmt::Species(inits) => {
+            out.push_str("species ");
+            let parts: Vec<String> = inits
+                .iter()
+                .map(|s| {
+                    let mut p = format!("{} = {}", s.name.name, quantity(&s.initial));
+                    if let Some(c) = &s.compartment {
+                        let _ = write!(p, " in {}", c.name);
+                    }
+                    p
+                })
+                .collect();
+            out.push_str(&parts.join(", "));
+        }
+        Stmt::Input(i) => {
+            let _ = write!(out, "input {} = {}", i.name.name, quantity(&i.value));
+        }
+        Stmt::Param(p) => {
+            let _ = write!(out, "param {} = {}", p.name.name, quantity(&p.value));
+            if let Some(r) = &p.range {
+                let _ = write!(out, " in [{}, {}]", r.lo.text, r.hi.text);
+                if let Some(u) = &r.unit {
+                    let _ = write!(out, " {}", unit(u));
+                }
+            }
+            if let Some(n) = &p.note {
+                let _ = write!(out, " \"{}\"", n.text);
+            }
+        }
+        Stmt::Let(l) => {
+            let _ = write!(out, "let {} = {}", l.name.name, print_expr(&l.expr));
+        }
+        Stmt::Reaction(r) => {
+            if let Some(label) = &r.label {
+                let _ = write!(out, "{}: ", label.name);
+            }
+            let reactants = side(&r.reactants);
+            let products = side(&r.products);
+            let arrow = match r.arrow {
+                Arrow::Forward => "->",
+                Arrow::Reversible => "<->",
+            };
+            // An empty side prints as nothing: `-> A` and `A ->`.
+            let mut parts = Vec::new();
+            if !reactants.is_empty() {
+                parts.push(reactants);
+            }
+            parts.push(arrow.to_string());
+            if !products.is_empty() {
+                parts.push(products);
+            }
+            out.push_str(&parts.join(" "));
+            match &r.rate {
+                RateLaw::MassAction { forward, reverse } => {
+                    let _ = write!(out, " @ {}", print_expr(forward));
+                    if let Some(rev) = reverse {
+                        let _ = write!(out, ", {}", print_expr(rev));
+                    }
+                }
+                RateLaw::Explicit(e) => {
+                    let _ = write!(out, " ; {}", print_expr(e));
+                }
+            }
+        }
+        Stmt::Chain(c) => {
+            let _ = write!(out, "chain {}", c.first.name);
+            for link in &c.links {
+                let sign = match link.sign {
+                    LinkSign::Activates => "->",
+                    LinkSign::Inhibits => "-|",
+                };
+                let _ = write!(out, " {} {}", sign, link.target.name);
+            }
+        }
+    }
+}
+
+fn side(terms: &[Term]) -> String {
+    terms
+        .iter()
+        .map(|t| match &t.stoich {
+            Some(n) => format!("{} {}", n.node, t.species.name),
+            None => t.species.name.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+fn quantity(q: &Quantity) -> String {
+    match &q.unit {
+        Some(u) => format!("{} {}", q.number.text, unit(u)),
+        None => q.number.text.clone(),
+    }
+}
+
+/// `uM`, `/min`, `/uM/min`, `uM/s`.
+fn unit(u: &Unit) -> String {
+    let mut s = String::new();
+    for (k, (atom, exp)) in u.factors.iter().enumerate() {
+        if *exp < 0 || k > 0 {
+            s.push('/');
+        }
+        s.push_str(atom.as_str());
+    }
+    s
+}
+
+/// Precedence of an atom: nothing binds tighter.
+const ATOM: u8 = 5;
+
+fn precedence(e: &Expr) -> u8 {
+    match &e.kind {
+        ExprKind::Binary(op, _, _) => op.precedence(),
+        ExprKind::Neg(_) => NEG_PRECEDENCE,
+        // A negative literal reads like a negation: `(-2)^2` keeps its parentheses.
+        ExprKind::Number(q) if q.number.text.starts_with('-') => NEG_PRECEDENCE,
+        _ => ATOM,
+    }
+}
+
+/// Prints an expression with the fewest parentheses that keep its tree.
+pub fn print_expr(e: &Expr) -> String {
+    let mut s = String::new();
+    expr_to(&mut s, e);
+    s
+}
+
+fn expr_to(out: &mut String, e: &Expr) {
+    match &e.kind {
+        ExprKind::Number(q) => out.push_str(&quantity(q)),
+        ExprKind::Name(id) => out.push_str(&id.name),
+        ExprKind::Neg(inner) => {
+            out.push('-');
+            wrapped(
+                out,
+                inner,
+                precedence(inner) < NEG_PRECEDENCE || starts_with_minus(inner),
+            );
+        }
+        ExprKind::Binary(op, l, r) => {
+            let p = op.precedence();
+            // `^` is right-associative, the others left-associative: the operand on
+            // the associating side may share the operator's precedence, the other not.
+            let (left_parens, right_parens) = if *op == BinOp::Pow {
+                (precedence(l) <= p, precedence(r) < NEG_PRECEDENCE)
+            } else {
+                (precedence(l) < p, precedence(r) <= p)
+            };
+            wrapped(out, l, left_parens);
+            if *op == BinOp::Pow {
+                out.push('^');
+            } else {
+                let _ = write!(out, " {} ", op.as_str());
+            }
+            wrapped(out, r, right_parens);
+        }
+        ExprKind::Call(name, args) => {
+            out.push_str(&name.name);
+            out.push('(');
+            for (k, a) in args.iter().enumerate() {
+                if k > 0 {
+                    out.push_str(", ");
+                }
+                expr_to(out, a);
+            }
+            out.push(')');
+        }
+    }
+}
+
+/// `--x` would not parse back as a double negation of the same shape, so a negated
+/// negative gets parentheses.
+fn starts_with_minus(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Neg(_) => true,
+        ExprKind::Number(q) => q.number.text.starts_with('-'),
+        ExprKind::Binary(_, l, _) => starts_with_minus(l),
+        _ => false,
+    }
+}
+
+fn wrapped(out: &mut String, e: &Expr, parens: bool) {
+    if parens {
+        out.push('(');
+        expr_to(out, e);
+        out.push(')');
+    } else {
+        expr_to(out, e);
+    }
+}
