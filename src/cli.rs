@@ -152,15 +152,18 @@ struct Ui {
 
 impl Ui {
     fn report(&self, sources: &Sources, diagnostics: &[Diagnostic]) {
-        eprint!("{}", syntax::render(diagnostics, sources, self.color));
+        err(&syntax::render(diagnostics, sources, self.color));
         let n = diagnostics.iter().filter(|d| d.is_error()).count();
         if n > 0 {
-            eprintln!("error: found {n} problem{}", if n == 1 { "" } else { "s" });
+            err(&format!(
+                "error: found {n} problem{}\n",
+                if n == 1 { "" } else { "s" }
+            ));
         }
     }
 
     fn error(&self, message: &str) -> Failed {
-        eprintln!("error: {message}");
+        err(&format!("error: {message}\n"));
         Failed
     }
 
@@ -176,7 +179,7 @@ impl Ui {
         let mut failed = false;
         for file in files {
             match self.load(file) {
-                Ok(checked) => print!("{}", summary(file, &checked)),
+                Ok(checked) => out(&summary(file, &checked)),
                 Err(Failed) => failed = true,
             }
         }
@@ -257,7 +260,7 @@ impl Ui {
                 continue;
             }
             if check {
-                eprintln!("{} is not formatted", file.display());
+                err(&format!("{} is not formatted\n", file.display()));
                 failed = true;
             } else if write_whole(file, &formatted).is_err() {
                 self.error(&format!("cannot write `{}`", file.display()));
@@ -324,18 +327,28 @@ impl Ui {
         Ok(s)
     }
 
-    fn emit(&self, out: Option<&Path>, text: &str) -> Result<(), Failed> {
-        match out {
+    fn emit(&self, target: Option<&Path>, text: &str) -> Result<(), Failed> {
+        match target {
             Some(path) => write_whole(path, text)
                 .map_err(|e| self.error(&format!("cannot write `{}`: {e}", path.display()))),
             None => {
-                let mut stdout = std::io::stdout().lock();
-                // A closed pipe (`| head`) is not an error worth reporting.
-                let _ = stdout.write_all(text.as_bytes());
+                out(text);
                 Ok(())
             }
         }
     }
+}
+
+/// Writes to standard output. A closed pipe (`pathrules check … | head`) ends the
+/// reader's interest, not an error worth a panic or a message, so write errors are
+/// ignored here and in `err`.
+fn out(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+/// Writes to standard error.
+fn err(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 trait ReadText {
@@ -405,7 +418,10 @@ fn summary(file: &Path, c: &Checked) -> String {
     let inputs: Vec<String> = m
         .inputs
         .iter()
-        .map(|i| format!("{} = {}", i.name, i.value))
+        .map(|i| match i.dim {
+            Some(d) if d == Dim::CONC => format!("{} = {} {conc}", i.name, i.value),
+            _ => format!("{} = {}", i.name, i.value),
+        })
         .collect();
     out.push_str(&wrap("inputs", &inputs));
     let reactions: Vec<String> = m
@@ -434,6 +450,7 @@ fn wrap(label: &str, items: &[String]) -> String {
         };
         let w = piece.chars().count();
         if col + w > 96 && col > indent.len() {
+            out.truncate(out.trim_end().len());
             out.push('\n');
             out.push_str(&indent);
             col = indent.len();

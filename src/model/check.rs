@@ -334,15 +334,15 @@ impl Checker {
             return q.number.value;
         };
         let dim = units::dim(unit);
-        if let Some((want, what)) = expected {
-            if dim != want {
-                self.errors.push(CheckError::UnitMakesNoSense {
-                    span: unit.span,
-                    found: dim.describe(),
-                    expected: what,
-                });
-                return f64::NAN;
-            }
+        if let Some((want, what)) = expected
+            && dim != want
+        {
+            self.errors.push(CheckError::UnitMakesNoSense {
+                span: unit.span,
+                found: dim.describe(),
+                expected: what,
+            });
+            return f64::NAN;
         }
         let value = q.number.value * self.units.factor(unit);
         if !value.is_finite() {
@@ -354,15 +354,15 @@ impl Checker {
     fn range(&mut self, p: &ast::Param, r: &ast::Range, value: f64) -> Option<(f64, f64)> {
         // A range without a unit is in the value's unit.
         let unit = r.unit.as_ref().or(p.value.unit.as_ref());
-        if let (Some(ru), Some(vu)) = (&r.unit, &p.value.unit) {
-            if units::dim(ru) != units::dim(vu) {
-                self.errors.push(CheckError::RangeUnitDisagrees {
-                    span: ru.span,
-                    value: units::dim(vu).describe(),
-                    range: units::dim(ru).describe(),
-                });
-                return None;
-            }
+        if let (Some(ru), Some(vu)) = (&r.unit, &p.value.unit)
+            && units::dim(ru) != units::dim(vu)
+        {
+            self.errors.push(CheckError::RangeUnitDisagrees {
+                span: ru.span,
+                value: units::dim(vu).describe(),
+                range: units::dim(ru).describe(),
+            });
+            return None;
         }
         let factor = unit.map(|u| self.units.factor(u)).unwrap_or(1.0);
         let (lo, hi) = (r.lo.value * factor, r.hi.value * factor);
@@ -454,11 +454,11 @@ impl Checker {
         let mut out: Vec<(SpeciesId, u32)> = Vec::new();
         for t in terms {
             let n = t.stoich.as_ref().map(|s| s.node).unwrap_or(1);
-            if let Some(s) = &t.stoich {
-                if s.node == 0 {
-                    self.errors
-                        .push(CheckError::ZeroStoichiometry { span: s.span });
-                }
+            if let Some(s) = &t.stoich
+                && s.node == 0
+            {
+                self.errors
+                    .push(CheckError::ZeroStoichiometry { span: s.span });
             }
             match self.lookup(&t.species) {
                 Some(Var::Species(id)) => match out.iter_mut().find(|(s, _)| *s == id) {
@@ -596,8 +596,9 @@ pub(crate) fn kind_name(v: Var) -> &'static str {
 }
 
 /// The closest candidate to a misspelt name, if one is close enough: a match ignoring
-/// case first, then the best normalized Damerau–Levenshtein similarity of at least 0.6
-/// (two edits in a five-letter name), ties broken alphabetically for determinism.
+/// case first, then the best normalized Damerau–Levenshtein similarity above 0.6 (one
+/// edit in a five-letter name, two in a six-letter one; two edits in five letters
+/// would offer `CaM` for `CaCaM`), ties broken alphabetically for determinism.
 pub(crate) fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
     let lower = name.to_lowercase();
     let mut best: Option<(f64, &str)> = None;
@@ -611,7 +612,7 @@ pub(crate) fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>)
             None => true,
             Some((s, b)) => score > s || (score == s && c < b),
         };
-        if score >= 0.6 && better {
+        if score > 0.6 && better {
             best = Some((score, c));
         }
     }

@@ -129,7 +129,7 @@ impl CheckError {
                 first,
                 dimension,
             } => Diagnostic::error(
-                format!("the {dimension} unit is set differently in two files"),
+                format!("the {dimension} unit is set twice, to different units"),
                 *span,
                 "set here",
             )
@@ -224,7 +224,19 @@ impl CheckError {
                 format!("`{name}` is a {kind}, but {expected} is needed here"),
                 *span,
                 format!("expected {expected}"),
-            ),
+            )
+            .with_help(match *expected {
+                "a compartment" => {
+                    "compartments are declared with `compartment name = size`".to_string()
+                }
+                "a species" => {
+                    "reactions take species, declared with `species name = amount`".to_string()
+                }
+                "a species, an input or a let" => {
+                    "a chain links quantities that change: species, inputs and lets".to_string()
+                }
+                _ => format!("use a name declared as {expected}"),
+            }),
             LetCycle { span, names } => Diagnostic::error(
                 format!(
                     "`{}` is defined in terms of itself",

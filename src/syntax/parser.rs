@@ -5,6 +5,8 @@
 //! function quotes the rule of grammar/pathway.ebnf it implements. Parsing is pure: no
 //! I/O, no name resolution, and it never panics on any input.
 
+use std::cell::Cell;
+
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while, take_while1};
 use nom::character::complete::{char, digit1};
@@ -28,10 +30,23 @@ pub const KEYWORDS: &[&str] = &[
     "chain",
 ];
 
+/// How deeply an expression may nest. Every later stage walks expressions
+/// recursively, so this bound is what keeps them all within their stacks: both the
+/// tree (each operator, negation and call one level) and the parser's own descent
+/// (each parenthesis, argument list, negation and exponent one level) stop here. It
+/// equals the compiler's stack limit (`ode::MAX_STACK`), far beyond any rate law
+/// written by hand. Measured in a debug build, 64 levels of parentheses take the
+/// parser about 1.1 MiB of stack, which fits a test thread's 2 MiB; without the
+/// bound, 200 levels overflowed it.
+const MAX_NESTING: u32 = 64;
+
+/// What a `PError` expects when an expression nests beyond `MAX_NESTING`.
+const TOO_DEEP: &str = "a shallower expression";
+
 /// Parses a whole file. The AST holds every line that parsed; each line that did not
 /// is reported once, with what was expected where it went wrong.
 pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
-    let cx = Cx { src: text, file };
+    let cx = Cx::new(text, file);
     let mut lines = Vec::new();
     let mut errors = Vec::new();
     for raw in text.split('\n') {
@@ -59,7 +74,7 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
 /// Parses a standalone expression, for callers outside files (e.g. a readout typed on
 /// the command line).
 pub fn parse_expr(file: FileId, text: &str) -> Result<Expr, Diagnostic> {
-    let cx = Cx { src: text, file };
+    let cx = Cx::new(text, file);
     let body = text.trim_end_matches(['\n', '\r']);
     match cx.expr(ws(body)) {
         Ok((rest, e)) if ws(rest).is_empty() => Ok(e),
@@ -152,9 +167,31 @@ pub fn is_ident_continue(c: char) -> bool {
 struct Cx<'s> {
     src: &'s str,
     file: FileId,
+    /// Expression levels open around the current position (see `MAX_NESTING`).
+    open: Cell<u32>,
 }
 
 impl<'s> Cx<'s> {
+    fn new(src: &'s str, file: FileId) -> Cx<'s> {
+        Cx {
+            src,
+            file,
+            open: Cell::new(0),
+        }
+    }
+
+    /// Runs `p` one expression level deeper; fails at `i` beyond `MAX_NESTING`.
+    fn nested<T>(&self, i: &'s str, p: impl FnOnce() -> PResult<'s, T>) -> PResult<'s, T> {
+        let open = self.open.get();
+        if open >= MAX_NESTING {
+            return fail(i, TOO_DEEP);
+        }
+        self.open.set(open + 1);
+        let result = p();
+        self.open.set(open);
+        result
+    }
+
     fn offset(&self, at: &str) -> usize {
         // Every slice the parsers hand around points into `src`; anything else (an
         // empty literal) is placed at the end.
@@ -183,6 +220,16 @@ impl<'s> Cx<'s> {
             e.expected
         };
         let span = Span::new(self.file, start, start + len);
+        if e.expected == TOO_DEEP {
+            return Diagnostic::error(
+                format!("expression nested more than {MAX_NESTING} levels deep"),
+                span,
+                "too deep",
+            )
+            .with_help(
+                "parentheses, calls, negations and operators each add a level; split the expression into `let` definitions",
+            );
+        }
         Diagnostic::error(
             format!("expected {expected}, found {found}"),
             span,
@@ -221,9 +268,9 @@ impl<'s> Cx<'s> {
     /// `statement = import | units | compartment | species | input | param | let | chain | reaction ;`
     fn statement(&self, i: &'s str) -> PResult<'s, Stmt> {
         let (after_word, word) = take_while(is_ident_continue)(i)?;
-        let is_keyword = KEYWORDS.contains(&word)
-            && (after_word.is_empty() || after_word.starts_with([' ', '\t']));
-        if !is_keyword {
+        // A keyword begins its statement whatever follows it. Were `units+A -> B @ k`
+        // a reaction, `fmt` would print it as `units + A -> B @ k`, which is not.
+        if !KEYWORDS.contains(&word) {
             return match self.reaction(i) {
                 // Nothing at all matched: the line is not a statement of any kind.
                 Err(nom::Err::Error(e) | nom::Err::Failure(e)) if e.at.len() == i.len() => {
@@ -251,11 +298,12 @@ impl<'s> Cx<'s> {
         Ok((rest, Stmt::Import(Import { path, span })))
     }
 
-    /// `string = '"' { any character but '"' } '"' ;`
+    /// `string = '"' { any character but '"' and newline } '"' ;`
     fn string(&self, i: &'s str) -> PResult<'s, (String, Span)> {
         let (rest, _) = char('"')(i)?;
         let Some(end) = rest.find('"') else {
-            return fail(i, "a closing `\"`");
+            // The quote is missing where the line ends, so that is where to point.
+            return fail(&rest[rest.len()..], "a closing `\"`");
         };
         let after = &rest[end + 1..];
         Ok((after, (rest[..end].to_string(), self.span(i, after))))
@@ -285,7 +333,7 @@ impl<'s> Cx<'s> {
     fn compartment(&self, i: &'s str) -> PResult<'s, Stmt> {
         let (rest, name) = expect(i, "a compartment name", |i| self.ident(i))?;
         let rest = self.punct(ws(rest), "=", "`=`")?;
-        let (rest, size) = expect(ws(rest), "a number", |i| self.quantity(i))?;
+        let (rest, size) = self.value(ws(rest), "a number")?;
         Ok((rest, Stmt::Compartment(Compartment { name, size })))
     }
 
@@ -297,7 +345,7 @@ impl<'s> Cx<'s> {
         loop {
             let (rest, name) = expect(i, "a species name", |i| self.ident(i))?;
             let rest = self.punct(ws(rest), "=", "`=` and an initial value")?;
-            let (rest, initial) = expect(ws(rest), "an initial value", |i| self.quantity(i))?;
+            let (rest, initial) = self.value(ws(rest), "an initial value")?;
             let (rest, compartment) = match self.keyword(ws(rest), "in") {
                 Some(rest) => {
                     let (rest, c) = expect(ws(rest), "a compartment name", |i| self.ident(i))?;
@@ -321,7 +369,7 @@ impl<'s> Cx<'s> {
     fn input(&self, i: &'s str) -> PResult<'s, Stmt> {
         let (rest, name) = expect(i, "an input name", |i| self.ident(i))?;
         let rest = self.punct(ws(rest), "=", "`=` and a value")?;
-        let (rest, value) = expect(ws(rest), "a value", |i| self.quantity(i))?;
+        let (rest, value) = self.value(ws(rest), "a value")?;
         Ok((rest, Stmt::Input(Input { name, value })))
     }
 
@@ -330,7 +378,7 @@ impl<'s> Cx<'s> {
     fn param(&self, i: &'s str) -> PResult<'s, Stmt> {
         let (rest, name) = expect(i, "a parameter name", |i| self.ident(i))?;
         let rest = self.punct(ws(rest), "=", "`=` and a value")?;
-        let (mut rest, value) = expect(ws(rest), "a value", |i| self.quantity(i))?;
+        let (mut rest, value) = self.value(ws(rest), "a value")?;
         let mut range = None;
         if let Some(after_in) = self.keyword(ws(rest), "in") {
             let start = ws(rest);
@@ -531,10 +579,11 @@ impl<'s> Cx<'s> {
         ))
     }
 
-    /// A keyword followed by a blank; returns the rest after the keyword.
+    /// A keyword as a whole word; returns the rest after it. Blanks may follow but
+    /// need not: `in[1, 2]` is a range, while `inside` is a name.
     fn keyword(&self, i: &'s str, word: &str) -> Option<&'s str> {
         let rest = i.strip_prefix(word)?;
-        rest.starts_with([' ', '\t']).then_some(rest)
+        (!rest.starts_with(is_ident_continue)).then_some(rest)
     }
 
     fn punct(
@@ -549,7 +598,7 @@ impl<'s> Cx<'s> {
         }
     }
 
-    /// `number = [ "-" ] digits [ "." digits ] [ ( "e" | "E" ) [ "+" | "-" ] digits ] | "." digits ... ;`
+    /// `number = [ "-" ] ( digits [ "." [ digits ] ] | "." digits ) [ ( "e" | "E" ) [ "+" | "-" ] digits ] ;`
     fn number(&self, i: &'s str) -> PResult<'s, Number> {
         let (rest, text) = recognize((
             opt(char('-')),
@@ -579,6 +628,28 @@ impl<'s> Cx<'s> {
                 span: self.span(i, rest),
             },
         ))
+    }
+
+    /// The value of a declaration: a `quantity`, which can be followed only by `in`,
+    /// `,` or a note. Anything else right after the number is a unit misspelt (`2
+    /// /sec`, `2 sec`), and is reported as one rather than as stray text.
+    fn value(&self, i: &'s str, expected: &'static str) -> PResult<'s, Quantity> {
+        let (rest, q) = expect(i, expected, |i| self.quantity(i))?;
+        let at = ws(rest);
+        let misspelt = match at.strip_prefix('/') {
+            Some(after) => Some(after),
+            None if q.unit.is_none()
+                && at.starts_with(is_ident_start)
+                && self.keyword(at, "in").is_none() =>
+            {
+                Some(at)
+            }
+            None => None,
+        };
+        match misspelt {
+            Some(at) => fail(at, "a unit such as `min` or `uM`"),
+            None => Ok((rest, q)),
+        }
     }
 
     /// `quantity = number [ unit ] ;`
@@ -633,7 +704,7 @@ impl<'s> Cx<'s> {
         ))
     }
 
-    /// `unit_atom = "s" | "min" | "h" | "d" | "nM" | "uM" | "µM" | "mM" | "M" ;`
+    /// `unit_atom = "s" | "min" | "h" | "d" | "nM" | "uM" | "µM" | "μM" | "mM" | "M" ;`
     fn unit_atom(&self, i: &'s str) -> PResult<'s, UnitAtom> {
         for (spelling, atom) in UnitAtom::SPELLINGS {
             if let Some(rest) = i.strip_prefix(spelling) {
@@ -660,17 +731,29 @@ impl<'s> Cx<'s> {
                 _ => return Ok((rest, lhs)),
             };
             let (r, rhs) = expect(ws(&at[1..]), "an operand", |i| self.product(i))?;
-            lhs = self.binary(op, lhs, rhs);
+            lhs = self.binary(at, op, lhs, rhs)?;
             rest = r;
         }
     }
 
-    fn binary(&self, op: BinOp, lhs: Expr, rhs: Expr) -> Expr {
+    /// Joins two operands; fails at the operator `at` if the tree gets too deep. A
+    /// long run of `+` deepens the tree without deepening the parser, so the tree's
+    /// depth is checked here rather than in `nested`.
+    fn binary(
+        &self,
+        at: &'s str,
+        op: BinOp,
+        lhs: Expr,
+        rhs: Expr,
+    ) -> Result<Expr, nom::Err<PError<'s>>> {
+        if depth(&lhs).max(depth(&rhs)) >= MAX_NESTING {
+            return Err(nom::Err::Failure(PError::new(at, TOO_DEEP)));
+        }
         let span = lhs.span.to(rhs.span);
-        Expr {
+        Ok(Expr {
             kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
             span,
-        }
+        })
     }
 
     /// `product = unary { ( "*" | "/" ) unary } ;`
@@ -684,25 +767,26 @@ impl<'s> Cx<'s> {
                 _ => return Ok((rest, lhs)),
             };
             let (r, rhs) = expect(ws(&at[1..]), "an operand", |i| self.unary(i))?;
-            lhs = self.binary(op, lhs, rhs);
+            lhs = self.binary(at, op, lhs, rhs)?;
             rest = r;
         }
     }
 
     /// `unary = "-" unary | power ;`
     fn unary(&self, i: &'s str) -> PResult<'s, Expr> {
-        if let Some(r) = i.strip_prefix('-') {
-            if !r.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
-                let (rest, inner) = expect(ws(r), "an operand", |i| self.unary(i))?;
-                let span = self.span(i, rest);
-                return Ok((
-                    rest,
-                    Expr {
-                        kind: ExprKind::Neg(Box::new(inner)),
-                        span,
-                    },
-                ));
-            }
+        if let Some(r) = i.strip_prefix('-')
+            && !r.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        {
+            let (rest, inner) =
+                self.nested(i, || expect(ws(r), "an operand", |i| self.unary(i)))?;
+            let span = self.span(i, rest);
+            return Ok((
+                rest,
+                Expr {
+                    kind: ExprKind::Neg(Box::new(inner)),
+                    span,
+                },
+            ));
         }
         self.power(i)
     }
@@ -712,8 +796,9 @@ impl<'s> Cx<'s> {
         let (rest, base) = self.atom(i)?;
         let at = ws(rest);
         if let Some(r) = at.strip_prefix('^') {
-            let (r, exponent) = expect(ws(r), "an exponent", |i| self.unary(i))?;
-            return Ok((r, self.binary(BinOp::Pow, base, exponent)));
+            let (r, exponent) =
+                self.nested(at, || expect(ws(r), "an exponent", |i| self.unary(i)))?;
+            return Ok((r, self.binary(at, BinOp::Pow, base, exponent)?));
         }
         Ok((rest, base))
     }
@@ -721,7 +806,7 @@ impl<'s> Cx<'s> {
     /// `atom = quantity | ident "(" [ expr { "," expr } ] ")" | ident | "(" expr ")" ;`
     fn atom(&self, i: &'s str) -> PResult<'s, Expr> {
         if let Some(r) = i.strip_prefix('(') {
-            let (r, inner) = expect(ws(r), "an expression", |i| self.expr(i))?;
+            let (r, inner) = self.nested(i, || expect(ws(r), "an expression", |i| self.expr(i)))?;
             let r = self.punct(ws(r), ")", "`)`")?;
             // Parentheses only group; the span grows to cover them.
             return Ok((
@@ -761,7 +846,8 @@ impl<'s> Cx<'s> {
                 ));
             }
             loop {
-                let (after, arg) = expect(r, "an argument", |i| self.expr(i))?;
+                let (after, arg) =
+                    self.nested(at, || expect(r, "an argument", |i| self.expr(i)))?;
                 args.push(arg);
                 let after = ws(after);
                 if let Some(a) = after.strip_prefix(',') {
@@ -788,6 +874,17 @@ impl<'s> Cx<'s> {
                 span,
             },
         ))
+    }
+}
+
+/// The depth of an expression tree, a leaf being 1. Trees reaching here were built
+/// under `MAX_NESTING`, so the recursion is shallow.
+fn depth(e: &Expr) -> u32 {
+    match &e.kind {
+        ExprKind::Number(_) | ExprKind::Name(_) => 1,
+        ExprKind::Neg(a) => 1 + depth(a),
+        ExprKind::Binary(_, a, b) => 1 + depth(a).max(depth(b)),
+        ExprKind::Call(_, args) => 1 + args.iter().map(depth).max().unwrap_or(0),
     }
 }
 

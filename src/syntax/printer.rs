@@ -187,12 +187,19 @@ fn expr_to(out: &mut String, e: &Expr) {
         ExprKind::Number(q) => out.push_str(&quantity(q)),
         ExprKind::Name(id) => out.push_str(&id.name),
         ExprKind::Neg(inner) => {
+            // The operand is printed once and its text decides the parentheses.
+            // `--x` would not read back as a double negation, and a `-` right before
+            // a digit reads back as a negative literal, which binds tighter than `^`:
+            // `- 2^2` is -4, but `-2^2` is (-2)^2 = 4, so it prints as `-(2^2)`.
+            let text = print_expr(inner);
+            let parens = precedence(inner) < NEG_PRECEDENCE
+                || text.starts_with(|c: char| c == '-' || c == '.' || c.is_ascii_digit());
             out.push('-');
-            wrapped(
-                out,
-                inner,
-                precedence(inner) < NEG_PRECEDENCE || starts_with_minus(inner),
-            );
+            if parens {
+                let _ = write!(out, "({text})");
+            } else {
+                out.push_str(&text);
+            }
         }
         ExprKind::Binary(op, l, r) => {
             let p = op.precedence();
@@ -222,17 +229,6 @@ fn expr_to(out: &mut String, e: &Expr) {
             }
             out.push(')');
         }
-    }
-}
-
-/// `--x` would not parse back as a double negation of the same shape, so a negated
-/// negative gets parentheses.
-fn starts_with_minus(e: &Expr) -> bool {
-    match &e.kind {
-        ExprKind::Neg(_) => true,
-        ExprKind::Number(q) => q.number.text.starts_with('-'),
-        ExprKind::Binary(_, l, _) => starts_with_minus(l),
-        _ => false,
     }
 }
 

@@ -1,0 +1,517 @@
+//! The solver stage. It takes a compiled system through the [`Problem`] trait (a right-hand
+//! side, its dense Jacobian and a name for each component), an initial state, the output times
+//! and [`Settings`], and produces a [`Trajectory`]: the state at each output time plus counts of
+//! the work done. The default method is diffsol's BDF, which is stiff-stable and uses the
+//! analytic Jacobian; ode_solvers' Dopri5 and Dop853 are explicit Runge–Kutta methods kept as
+//! independent cross-checks for non-stiff models.
+//!
+//! Only `solve/` names diffsol and ode_solvers: the rest of the crate sees the types in this file
+//! and nothing else, so a solver crate can be swapped or upgraded here alone. This stage must
+//! never panic on anything a model or a setting can cause, never return a state sampled outside
+//! the solver's accepted steps, and never return a concentration that has gone meaningfully
+//! negative: every failure becomes a [`SolveError`] that names the time, the component and the
+//! setting that would help.
+
+mod bdf;
+mod explicit;
+mod guard;
+#[cfg(test)]
+mod tests;
+
+use std::cell::Cell;
+use std::fmt;
+
+use guard::{Guard, Sink};
+
+/// What the solver needs from a compiled system. Implemented by `ode::System` elsewhere.
+pub trait Problem: Sync {
+    fn dim(&self) -> usize;
+    /// dy = f(t, y); must fully overwrite dy.
+    fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]);
+    /// Dense Jacobian ∂f_i/∂y_j written row-major into jac (len dim*dim), fully overwritten.
+    fn jacobian(&self, t: f64, y: &[f64], jac: &mut [f64]);
+    /// Name of component i, for error messages (e.g. a species name).
+    fn component_name(&self, i: usize) -> &str;
+    /// Whether component i is an amount or a concentration, which can never be negative. The
+    /// solver reports [`SolveErrorKind::Negative`] when such a component falls clearly below zero
+    /// and clamps round-off negatives to zero in the output. Every component of a pathway model
+    /// is a species, hence the default; a system with a signed state (a membrane potential, say)
+    /// overrides this for that component.
+    fn is_nonnegative(&self, _i: usize) -> bool {
+        true
+    }
+}
+
+/// The integration method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Method {
+    /// diffsol's variable-order BDF with the analytic Jacobian: the default, because signalling
+    /// pathways mix reactions whose rates differ by many orders of magnitude (stiff systems).
+    #[default]
+    Bdf,
+    /// ode_solvers' Dormand–Prince 5(4): explicit, for cross-checking non-stiff models.
+    Dopri5,
+    /// ode_solvers' Dormand–Prince 8(5,3): explicit and high order, for tight cross-checks.
+    Dop853,
+}
+
+impl Method {
+    fn is_explicit(self) -> bool {
+        !matches!(self, Method::Bdf)
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Method::Bdf => "bdf",
+            Method::Dopri5 => "dopri5",
+            Method::Dop853 => "dop853",
+        })
+    }
+}
+
+/// How to integrate. Tolerances are scalar and apply to every component, in the model's units.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub method: Method,
+    /// Relative tolerance of the local error test.
+    pub rtol: f64,
+    /// Absolute tolerance of the local error test: the size below which a component's value is
+    /// treated as noise.
+    pub atol: f64,
+    /// Most steps one call of [`solve`] may take. For BDF this counts accepted steps; for the
+    /// explicit methods it counts step attempts, accepted or rejected, as ode_solvers does.
+    pub max_steps: usize,
+    /// First step size to try; `None` lets the method estimate one from the initial slope.
+    pub initial_step: Option<f64>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            method: Method::Bdf,
+            // diffsol's own default (`OdeBuilder::new`): six correct digits, more than a plot
+            // or a dose–response summary can show.
+            rtol: 1e-6,
+            // Three orders below rtol, so for any component above 1e-3 in model units the
+            // relative test is the one that binds, while a trace species is still resolved down
+            // to about 1e-9 instead of being treated as zero. At these defaults Robertson's
+            // middle species (1e-5 down to 1e-8) stays within 1e-5 of its reference (tests).
+            atol: 1e-9,
+            // Hairer's DOPRI5 and DOP853 codes (and ode_solvers after them) default NMAX to
+            // 100000. BDF takes under 2000 steps to carry Robertson's problem to t = 1e11 even at
+            // rtol 1e-8, so the limit trips only on a misbehaving model or on an explicit method
+            // given a stiff one.
+            max_steps: 100_000,
+            initial_step: None,
+        }
+    }
+}
+
+/// Work counters for one call of [`solve`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Accepted steps.
+    pub steps: usize,
+    /// Calls of [`Problem::rhs`], including those made for step-size selection and for error
+    /// diagnosis.
+    pub rhs_evals: usize,
+    /// Calls of [`Problem::jacobian`]: one per Jacobian rebuild inside BDF; zero for the
+    /// explicit methods, which never need it.
+    pub jac_evals: usize,
+}
+
+/// The solution sampled at the requested times.
+#[derive(Clone, Debug)]
+pub struct Trajectory {
+    pub times: Vec<f64>,
+    /// `states[k]` is y at `times[k]`.
+    pub states: Vec<Vec<f64>>,
+    pub stats: Stats,
+}
+
+/// Why a solve stopped, and when.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SolveError {
+    pub time: f64,
+    pub kind: SolveErrorKind,
+    pub method: Method,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SolveErrorKind {
+    /// A component became NaN or infinite, or its rate of change did while a step failed.
+    NonFinite {
+        component: usize,
+        name: String,
+    },
+    /// A non-negative component fell clearly below zero; `time` is when it crossed the
+    /// tolerance band below zero and `value` its value there.
+    Negative {
+        component: usize,
+        name: String,
+        value: f64,
+    },
+    /// The step size shrank below what the method can resolve; `component` is the one whose
+    /// scaled rate of change was largest at the last accepted state, the likeliest culprit.
+    StepSizeTooSmall {
+        component: usize,
+        name: String,
+    },
+    TooManySteps {
+        limit: usize,
+    },
+    BadSettings(String),
+    /// Any other failure reported by the solver crates, with their message.
+    Solver(String),
+}
+
+impl std::error::Error for SolveError {}
+
+impl fmt::Display for SolveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = format_number(self.time);
+        let m = self.method;
+        let explicit = m.is_explicit();
+        match &self.kind {
+            SolveErrorKind::NonFinite { name, .. } => {
+                write!(
+                    f,
+                    "`{name}` became non-finite at t = {t} with the {m} solver\nhelp: "
+                )?;
+                if explicit {
+                    write!(f, "try --solver bdf, or tighten --rtol/--atol")
+                } else {
+                    write!(
+                        f,
+                        "tighten --rtol/--atol; if it persists, a rate law feeding `{name}` \
+                         divides by zero or grows without bound"
+                    )
+                }
+            }
+            SolveErrorKind::Negative { name, value, .. } => write!(
+                f,
+                "`{name}` went negative ({}) at t = {t} with the {m} solver\nhelp: tighten \
+                 --rtol/--atol so that small concentrations are resolved",
+                format_number(*value)
+            ),
+            SolveErrorKind::StepSizeTooSmall { name, .. } => {
+                write!(
+                    f,
+                    "step size became too small at t = {t} with the {m} solver, while `{name}` \
+                     was changing fastest\nhelp: "
+                )?;
+                if explicit {
+                    write!(f, "try --solver bdf")
+                } else {
+                    write!(
+                        f,
+                        "the model may blow up here: check the rate laws feeding `{name}`, or \
+                         loosen --rtol/--atol"
+                    )
+                }
+            }
+            SolveErrorKind::TooManySteps { limit } => {
+                write!(
+                    f,
+                    "gave up after {limit} steps at t = {t} with the {m} solver\nhelp: raise \
+                     --max-steps"
+                )?;
+                if explicit {
+                    write!(f, ", or try --solver bdf if the model is stiff")?;
+                }
+                Ok(())
+            }
+            SolveErrorKind::BadSettings(msg) => write!(
+                f,
+                "invalid solver settings: {msg}\nhelp: check --rtol, --atol, --max-steps and \
+                 the output times"
+            ),
+            SolveErrorKind::Solver(msg) => {
+                write!(f, "the {m} solver failed at t = {t}: {msg}\nhelp: ")?;
+                if explicit {
+                    write!(f, "try --solver bdf")
+                } else {
+                    write!(
+                        f,
+                        "tighten --rtol/--atol, or cross-check with --solver dop853"
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// Integrate from (t0, y0) and return y at each of `times` (sorted, all >= t0; `times[0]` may equal t0).
+///
+/// Output times equal to `t0` get `y0` itself, clamped like every output. Each call starts the method afresh, so piecewise
+/// integration (a drug step, then a restart from the last state) is a sequence of calls.
+/// Returned states of non-negative components are clamped to zero where they are negative only
+/// by round-off (within the band described in `guard.rs`); the integration itself is not
+/// altered by the clamp.
+pub fn solve(
+    problem: &dyn Problem,
+    t0: f64,
+    y0: &[f64],
+    times: &[f64],
+    settings: &Settings,
+) -> Result<Trajectory, SolveError> {
+    validate(problem, t0, y0, times, settings).map_err(|msg| SolveError {
+        time: t0,
+        kind: SolveErrorKind::BadSettings(msg),
+        method: settings.method,
+    })?;
+    let counters = Counters::default();
+    let mut guard = Guard::new(problem, settings, y0);
+    guard.check_initial(t0, y0)?;
+    let mut sink = Sink::with_capacity(times.len());
+
+    // Output times at the start (or within round-off of it) are the initial state itself: no
+    // method can step a zero-length interval.
+    let first_after = times.partition_point(|&t| t <= t0 || same_time(t0, t));
+    for &t in &times[..first_after] {
+        guard.emit(t, y0.to_vec(), &mut sink)?;
+    }
+    let rest = &times[first_after..];
+    let mut stats = Stats::default();
+    if !rest.is_empty() {
+        if problem.dim() == 0 {
+            // Nothing evolves, so there is nothing to hand a solver.
+            for &t in rest {
+                guard.emit(t, Vec::new(), &mut sink)?;
+            }
+        } else {
+            let run = Run {
+                problem,
+                settings,
+                counters: &counters,
+            };
+            // A rate that is already non-finite at the start is named here: inside a solver it
+            // would only surface later as a step failure with no component attached.
+            let mut f0 = vec![0.0; y0.len()];
+            run.rhs(t0, y0, &mut f0);
+            if let Some(i) = f0.iter().position(|v| !v.is_finite()) {
+                return Err(run.error(
+                    t0,
+                    SolveErrorKind::NonFinite {
+                        component: i,
+                        name: run.name(i),
+                    },
+                ));
+            }
+            stats = match settings.method {
+                Method::Bdf => bdf::integrate(&run, t0, y0, rest, &mut guard, &mut sink)?,
+                Method::Dopri5 | Method::Dop853 => {
+                    explicit::integrate(&run, t0, y0, f0, rest, &mut guard, &mut sink)?
+                }
+            };
+        }
+    }
+    stats.rhs_evals = counters.rhs.get();
+    stats.jac_evals = counters.jac.get();
+    let (times, states) = sink.into_parts();
+    Ok(Trajectory {
+        times,
+        states,
+        stats,
+    })
+}
+
+/// Reject settings no method can honour, before any solver crate sees them.
+fn validate(
+    problem: &dyn Problem,
+    t0: f64,
+    y0: &[f64],
+    times: &[f64],
+    s: &Settings,
+) -> Result<(), String> {
+    if !(s.rtol.is_finite() && s.rtol > 0.0 && s.rtol < 1.0) {
+        return Err(format!(
+            "`rtol` must be a finite number between 0 and 1, got {}",
+            s.rtol
+        ));
+    }
+    if !(s.atol.is_finite() && s.atol > 0.0) {
+        return Err(format!(
+            "`atol` must be a positive finite number, got {}",
+            s.atol
+        ));
+    }
+    if s.max_steps == 0 {
+        return Err("`max_steps` must be at least 1".to_string());
+    }
+    if let Some(h) = s.initial_step
+        && !(h.is_finite() && h > 0.0)
+    {
+        return Err(format!(
+            "`initial_step` must be a positive finite number, got {h}"
+        ));
+    }
+    if !t0.is_finite() {
+        return Err(format!("the start time must be finite, got {t0}"));
+    }
+    if y0.len() != problem.dim() {
+        return Err(format!(
+            "the initial state has {} components but the system has {}",
+            y0.len(),
+            problem.dim()
+        ));
+    }
+    for (k, &t) in times.iter().enumerate() {
+        if !t.is_finite() {
+            return Err(format!("output {k} is at t = {t}, which is not finite"));
+        }
+        if t < t0 {
+            return Err(format!(
+                "output {k} is at t = {t}, before the start time {t0}"
+            ));
+        }
+        if k > 0 && t < times[k - 1] {
+            return Err(format!(
+                "output times must be sorted, but output {k} is at t = {t}, after t = {}",
+                times[k - 1]
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What both drivers share for one call: the problem, the settings and the counters.
+pub(crate) struct Run<'a> {
+    problem: &'a dyn Problem,
+    settings: &'a Settings,
+    counters: &'a Counters,
+}
+
+impl Run<'_> {
+    /// Evaluate the right-hand side, counting the call and remembering the first component whose
+    /// rate came out non-finite at a finite state, so a later step failure can be blamed on it.
+    fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
+        self.counters.rhs.set(self.counters.rhs.get() + 1);
+        self.problem.rhs(t, y, dy);
+        if self.counters.nonfinite.get().is_none()
+            && y.iter().all(|v| v.is_finite())
+            && let Some(i) = dy.iter().position(|v| !v.is_finite())
+        {
+            self.counters.nonfinite.set(Some(i));
+        }
+    }
+
+    fn error(&self, time: f64, kind: SolveErrorKind) -> SolveError {
+        SolveError {
+            time,
+            kind,
+            method: self.settings.method,
+        }
+    }
+
+    fn name(&self, i: usize) -> String {
+        self.problem.component_name(i).to_string()
+    }
+
+    /// The error for a failed step: a non-finite rate seen since the last accepted step explains
+    /// it best; otherwise `fallback`.
+    fn step_failure(&self, time: f64, fallback: SolveErrorKind) -> SolveError {
+        match self.counters.nonfinite.get() {
+            Some(i) => self.error(
+                time,
+                SolveErrorKind::NonFinite {
+                    component: i,
+                    name: self.name(i),
+                },
+            ),
+            None => self.error(time, fallback),
+        }
+    }
+
+    /// The step-size failure at (t, y), blaming the component whose rate of change is largest
+    /// relative to its error weight, as that is the one forcing the steps down.
+    fn step_too_small(&self, t: f64, y: &[f64]) -> SolveError {
+        let mut dy = vec![0.0; y.len()];
+        self.rhs(t, y, &mut dy);
+        let (rtol, atol) = (self.settings.rtol, self.settings.atol);
+        let mut worst = 0;
+        let mut worst_rate = -1.0;
+        for (i, (&yi, &fi)) in y.iter().zip(&dy).enumerate() {
+            let rate = fi.abs() / (atol + rtol * yi.abs());
+            // A NaN rate is the strongest possible culprit.
+            if rate.is_nan() || rate > worst_rate {
+                worst = i;
+                worst_rate = if rate.is_nan() { f64::INFINITY } else { rate };
+            }
+        }
+        self.step_failure(
+            t,
+            SolveErrorKind::StepSizeTooSmall {
+                component: worst,
+                name: self.name(worst),
+            },
+        )
+    }
+
+    /// A failure reported by a solver crate, with its message in this module's style.
+    fn crate_error(&self, time: f64, message: &str) -> SolveError {
+        self.step_failure(time, SolveErrorKind::Solver(lowercase_first(message)))
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Counters {
+    rhs: Cell<usize>,
+    jac: Cell<usize>,
+    /// First component whose rate came out non-finite since the last accepted step.
+    nonfinite: Cell<Option<usize>>,
+}
+
+/// Whether two times are equal up to round-off, by the test diffsol uses to decide that it has
+/// reached its stop time (100 machine epsilons of the magnitudes involved). Explicit methods
+/// report step-size underflow on an interval this short, so it is never handed to them.
+fn same_time(a: f64, b: f64) -> bool {
+    (b - a).abs() <= 100.0 * f64::EPSILON * (a.abs() + b.abs())
+}
+
+/// Run a call into a solver crate, turning a panic inside it into an error message. Every input
+/// is validated before it gets there, so this is a last line of defence, not control flow: a
+/// batch of simulations should lose one run, not the process, to a bug in a dependency.
+fn contain<R>(f: impl FnOnce() -> R) -> Result<R, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+        let detail = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_string());
+        format!(
+            "internal error in the solver crate: {}",
+            lowercase_first(&detail)
+        )
+    })
+}
+
+/// Bring a crate's message into this module's style: lowercase first word, no trailing period.
+/// An acronym ("ODE ...", "LU ...") keeps its capitals.
+fn lowercase_first(s: &str) -> String {
+    let s = s.trim().trim_end_matches('.');
+    let mut chars = s.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), second) if second.is_none_or(|c| !c.is_uppercase()) => {
+            first.to_lowercase().chain(s.chars().skip(1)).collect()
+        }
+        _ => s.to_string(),
+    }
+}
+
+/// Format a time or value for a message: plain decimals in the everyday range, scientific
+/// notation outside it, and never more digits than a reader can use.
+fn format_number(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let a = x.abs();
+    if (1e-3..1e6).contains(&a) {
+        let s = format!("{x:.6}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        format!("{x:.3e}")
+    }
+}

@@ -1,0 +1,283 @@
+//! The `pathrules` binary as a user runs it: arguments in; stdout, stderr and the
+//! exit code out.
+//!
+//! Exit codes are part of the interface: 0 success, 1 a problem in the user's model
+//! or a failed run, 2 a usage error. Files the tests write go to a fresh directory
+//! under the system's temporary directory, removed when the test ends.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A small model that uses every kind of statement but `import` and `compartment`.
+const GOOD: &str = "\
+# A small model for the command-line tests.
+units time = min, concentration = uM
+
+input drug = 0 uM
+param k_in = 1 uM/min \"assumption: constant synthesis\"
+param k_out = 0.5 /min in [0.1, 1] /min \"P1: first-order loss\"
+param IC50 = 2 uM
+
+species A = 2 uM, B = 0 uM
+let open = inhibit(drug, IC50, 1)
+
+make: -> A ; k_in * open
+bind: A <-> B @ 0.1 /min, 0.05 /min
+loss: B -> @ k_out
+
+chain drug -| A -> B
+";
+
+/// What one run of the binary printed and how it exited.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs the binary with `args` in `dir` (the crate root if `None`), never coloured.
+fn pathrules(args: &[&str], dir: Option<&Path>) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pathrules"));
+    command.arg("--color").arg("never").args(args);
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
+    let output = command.output().expect("the binary runs");
+    Run {
+        code: output.status.code().expect("an exit code, not a signal"),
+        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+    }
+}
+
+/// A directory of its own for one test, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(test: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("pathrules-cli-{}-{test}", std::process::id()));
+        // A directory left by a crashed run of the same process id is stale.
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
+        TempDir(dir)
+    }
+
+    /// Writes `text` to `name` in the directory and returns its path.
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).expect("a writable temporary file");
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn check_good_file_prints_a_summary() {
+    let dir = TempDir::new("check-good");
+    dir.write("good.pathway", GOOD);
+    let run = pathrules(&["check", "good.pathway"], Some(&dir.0));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "");
+    insta::assert_snapshot!("check_good_summary", run.stdout);
+}
+
+#[test]
+fn check_bad_file_prints_diagnostics_and_fails() {
+    let run = pathrules(&["check", "tests/errors/unknown_name.pathway"], None);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.contains("did you mean `eEF2K`?"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains('\x1b'),
+        "coloured despite --color never"
+    );
+    insta::assert_snapshot!("check_bad_stderr", run.stderr);
+}
+
+#[test]
+fn check_reports_every_file_given() {
+    // A bad file does not stop the good one after it from being checked.
+    let dir = TempDir::new("check-several");
+    dir.write("good.pathway", GOOD);
+    dir.write("bad.pathway", "species A = 1 uM\nA -> @ kk\n");
+    let run = pathrules(&["check", "bad.pathway", "good.pathway"], Some(&dir.0));
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.starts_with("good.pathway: ok\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stderr.contains("unknown name `kk`"), "{}", run.stderr);
+    assert!(
+        run.stderr.ends_with("error: found 1 problem\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn check_missing_file_fails() {
+    let run = pathrules(&["check", "tests/errors/does_not_exist.pathway"], None);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr
+            .contains("cannot read `tests/errors/does_not_exist.pathway`: no such file"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn graph_writes_dot() {
+    let dir = TempDir::new("graph-dot");
+    dir.write("good.pathway", GOOD);
+    let run = pathrules(&["graph", "good.pathway", "--format", "dot"], Some(&dir.0));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("digraph"), "{}", run.stdout);
+    insta::assert_snapshot!("graph_dot", run.stdout);
+}
+
+#[test]
+fn graph_writes_mermaid() {
+    let dir = TempDir::new("graph-mermaid");
+    dir.write("good.pathway", GOOD);
+    let run = pathrules(
+        &["graph", "good.pathway", "--format", "mermaid"],
+        Some(&dir.0),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!("graph_mermaid", run.stdout);
+}
+
+#[test]
+fn graph_writes_to_a_file() {
+    let dir = TempDir::new("graph-out");
+    dir.write("good.pathway", GOOD);
+    let run = pathrules(
+        &["graph", "good.pathway", "--out", "good.dot"],
+        Some(&dir.0),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    let written = std::fs::read_to_string(dir.0.join("good.dot")).expect("good.dot");
+    let printed = pathrules(&["graph", "good.pathway"], Some(&dir.0)).stdout;
+    assert_eq!(written, printed);
+}
+
+#[test]
+fn fmt_check_then_rewrite() {
+    let dir = TempDir::new("fmt");
+    let messy = "units time=min,concentration=uM\nspecies A=1µM   # start\n\n\n\nA→@0.1 /min\n";
+    let path = dir.write("messy.pathway", messy);
+
+    let run = pathrules(&["fmt", "--check", "messy.pathway"], Some(&dir.0));
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("messy.pathway is not formatted"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        messy,
+        "--check wrote"
+    );
+
+    let run = pathrules(&["fmt", "messy.pathway"], Some(&dir.0));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "units time = min, concentration = uM\nspecies A = 1 uM  # start\n\nA -> @ 0.1 /min\n"
+    );
+
+    let run = pathrules(&["fmt", "--check", "messy.pathway"], Some(&dir.0));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Only the formatted file is left: the temporary file of the rewrite is gone.
+    let names: Vec<_> = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["messy.pathway"]);
+}
+
+#[test]
+fn fmt_refuses_a_file_that_does_not_parse() {
+    let dir = TempDir::new("fmt-broken");
+    let broken = "species A = 1 uM\nA -> B\n";
+    let path = dir.write("broken.pathway", broken);
+    let run = pathrules(&["fmt", "broken.pathway"], Some(&dir.0));
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("broken.pathway:2:7"), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), broken);
+}
+
+#[test]
+fn unknown_flag_is_a_usage_error() {
+    let run = pathrules(&["check", "--frobnicate", "x.pathway"], None);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--frobnicate"), "{}", run.stderr);
+    let run = pathrules(&["graph", "x.pathway", "--format", "png"], None);
+    assert_eq!(run.code, 2);
+}
+
+#[test]
+fn run_rejects_a_bad_until() {
+    let dir = TempDir::new("run-until");
+    dir.write("good.pathway", GOOD);
+    for until in ["7 weeks", "5 uM", "-1min", "soon"] {
+        // `=` keeps clap from reading `-1min` as a flag.
+        let flag = format!("--until={until}");
+        let run = pathrules(&["run", "good.pathway", &flag], Some(&dir.0));
+        assert_eq!(run.code, 1, "--until {until}");
+        assert_eq!(run.stdout, "");
+        assert_eq!(
+            run.stderr,
+            format!("error: `--until {until}` is not a time; write e.g. `7d`, `90min` or `30s`\n")
+        );
+    }
+}
+
+#[test]
+fn run_writes_a_tidy_csv() {
+    let run = pathrules(
+        &[
+            "run",
+            "pathways/synapse.pathway",
+            "--until",
+            "60min",
+            "--every",
+            "10min",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut lines = run.stdout.lines();
+    assert_eq!(lines.next(), Some("time,variable,value"));
+    // Seven output times (0, 10, …, 60 min) for each of the two species.
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 7 * 2, "{}", run.stdout);
+    // synapse.pathway starts at its own steady state, so every value stays where it
+    // began; 0.1% allows for the solver's tolerance over an hour.
+    let initial: Vec<f64> = rows[..2].iter().map(|r| r[2].parse().unwrap()).collect();
+    for (k, row) in rows.iter().enumerate() {
+        assert_eq!(row.len(), 3, "{row:?}");
+        let time: f64 = row[0].parse().expect("a time");
+        assert_eq!(time, (k / 2) as f64 * 10.0, "{row:?}");
+        let value: f64 = row[2].parse().expect("a value");
+        let start = initial[k % 2];
+        assert!(
+            (value - start).abs() <= 1e-3 * start,
+            "{row:?} left {start}"
+        );
+    }
+}

@@ -1,0 +1,10 @@
+//! One integration-test binary for the whole crate (one link step instead of many).
+
+mod analytic; // rate laws written in the language, solved and compared with closed forms
+mod cli; // the binary: stdout, stderr and exit codes
+mod diagnostics; // every error kind, rendered, one input file each under tests/errors/
+mod fmt; // `fmt` keeps trees and comments, and is idempotent
+mod fuzz; // mutated and truncated pathway files never panic parse and check
+mod grammar; // every example in grammar/ and README.md parses
+mod jacobian; // compiled Jacobians agree with finite differences
+mod pathways; // the shipped pathway files check, run and graph
