@@ -395,15 +395,15 @@ fn summary(file: &Path, c: &Checked) -> String {
     let unsourced = m.params.iter().filter(|p| p.note.is_none()).count();
     let mut out = format!("{}: ok\n", file.display());
     out.push_str(&format!(
-        "  {} species, {} reactions, {} parameters ({} assumptions, {} without a source), {} inputs, {} lets, {} chains\n",
-        m.species.len(),
-        m.reactions.len(),
-        m.params.len(),
-        assumptions,
+        "  {}, {}, {} ({}, {} without a source), {}, {}, {}\n",
+        count(m.species.len(), "species", "species"),
+        count(m.reactions.len(), "reaction", "reactions"),
+        count(m.params.len(), "parameter", "parameters"),
+        count(assumptions, "assumption", "assumptions"),
         unsourced,
-        m.inputs.len(),
-        m.lets.len(),
-        m.chains.len()
+        count(m.inputs.len(), "input", "inputs"),
+        count(m.lets.len(), "let", "lets"),
+        count(m.chains.len(), "chain", "chains"),
     ));
     out.push_str(&format!(
         "  units: time = {}, concentration = {conc}\n",
@@ -432,6 +432,11 @@ fn summary(file: &Path, c: &Checked) -> String {
         .collect();
     out.push_str(&wrap("reactions", &reactions));
     out
+}
+
+/// `1 reaction`, `2 reactions`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// `  label:  a, b, c` wrapped at 96 columns.

@@ -71,10 +71,10 @@ pub fn time_grid(until: f64, every: f64) -> Vec<f64> {
     }
     let n = (until / every + 1e-9).floor() as usize;
     times.extend((0..=n).map(|k| k as f64 * every));
-    if let Some(&last) = times.last() {
-        if until - last > 1e-9 * until.max(1.0) {
-            times.push(until);
-        }
+    if let Some(&last) = times.last()
+        && until - last > 1e-9 * until.max(1.0)
+    {
+        times.push(until);
     }
     times
 }

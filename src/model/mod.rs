@@ -202,29 +202,22 @@ impl Model {
     }
 
     pub fn find(&self, name: &str) -> Option<Var> {
-        let pos = |names: &mut dyn Iterator<Item = &str>| {
-            let mut k = 0u32;
-            for n in names {
-                if n == name {
-                    return Some(k);
-                }
-                k += 1;
-            }
-            None
-        };
-        if let Some(i) = pos(&mut self.species.iter().map(|s| s.name.as_str())) {
+        fn pos<'a>(mut names: impl Iterator<Item = &'a str>, name: &str) -> Option<u32> {
+            names.position(|n| n == name).map(|i| i as u32)
+        }
+        if let Some(i) = pos(self.species.iter().map(|s| s.name.as_str()), name) {
             return Some(Var::Species(SpeciesId(i)));
         }
-        if let Some(i) = pos(&mut self.params.iter().map(|s| s.name.as_str())) {
+        if let Some(i) = pos(self.params.iter().map(|s| s.name.as_str()), name) {
             return Some(Var::Param(ParamId(i)));
         }
-        if let Some(i) = pos(&mut self.inputs.iter().map(|s| s.name.as_str())) {
+        if let Some(i) = pos(self.inputs.iter().map(|s| s.name.as_str()), name) {
             return Some(Var::Input(InputId(i)));
         }
-        if let Some(i) = pos(&mut self.lets.iter().map(|s| s.name.as_str())) {
+        if let Some(i) = pos(self.lets.iter().map(|s| s.name.as_str()), name) {
             return Some(Var::Let(LetId(i)));
         }
-        pos(&mut self.compartments.iter().map(|s| s.name.as_str()))
+        pos(self.compartments.iter().map(|s| s.name.as_str()), name)
             .map(|i| Var::Compartment(CompartmentId(i)))
     }
 }

@@ -63,10 +63,10 @@ pub fn build(model: &Model) -> Network {
         }
         let lets: Vec<Expr> = model.lets.iter().map(|l| l.expr.clone()).collect();
         for v in r.rate().inline_lets(&lets).vars() {
-            if let Var::Species(s) = v {
-                if !r.reactants.iter().any(|&(x, _)| x == s) {
-                    reactions.add_edge(species_nodes[s.index()], rn, Role::Modifier);
-                }
+            if let Var::Species(s) = v
+                && !r.reactants.iter().any(|&(x, _)| x == s)
+            {
+                reactions.add_edge(species_nodes[s.index()], rn, Role::Modifier);
             }
         }
     }

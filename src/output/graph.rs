@@ -49,7 +49,7 @@ fn dot(model: &Model, network: &Network) -> String {
         &edge_attrs,
         &node_attrs,
     );
-    format!("{dot:?}")
+    format!("{dot:?}\n")
 }
 
 fn escape(s: &str) -> String {

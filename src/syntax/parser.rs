@@ -30,14 +30,14 @@ pub const KEYWORDS: &[&str] = &[
     "chain",
 ];
 
-/// How deeply an expression may nest. Every later stage walks expressions
-/// recursively, so this bound is what keeps them all within their stacks: both the
-/// tree (each operator, negation and call one level) and the parser's own descent
-/// (each parenthesis, argument list, negation and exponent one level) stop here. It
-/// equals the compiler's stack limit (`ode::MAX_STACK`), far beyond any rate law
-/// written by hand. Measured in a debug build, 64 levels of parentheses take the
-/// parser about 1.1 MiB of stack, which fits a test thread's 2 MiB; without the
-/// bound, 200 levels overflowed it.
+/// How deeply an expression may nest. Later stages walk expressions recursively, and
+/// this bound keeps every expression as written within their stacks: both the tree
+/// (each operator, negation and call one level) and the parser's own descent (each
+/// parenthesis, argument list, negation and exponent one level; a number or name in
+/// parentheses none) stop here. It equals the compiler's stack limit
+/// (`ode::MAX_STACK`), far beyond any rate law written by hand. Measured in a debug
+/// build, 64 levels of parentheses take the parser about 1.1 MiB of stack, which fits
+/// a test thread's 2 MiB; without the bound, 200 levels overflowed it.
 const MAX_NESTING: u32 = 64;
 
 /// What a `PError` expects when an expression nests beyond `MAX_NESTING`.
@@ -803,11 +803,45 @@ impl<'s> Cx<'s> {
         Ok((rest, base))
     }
 
+    /// A number or a plain name (not a call) followed by `)`: the rest after the
+    /// `)`, and the leaf.
+    fn parenthesized_leaf(&self, i: &'s str) -> Option<(&'s str, Expr)> {
+        let (rest, leaf) = match self.quantity(i) {
+            Ok((rest, q)) => {
+                let span = q.span;
+                let kind = ExprKind::Number(q);
+                (rest, Expr { kind, span })
+            }
+            Err(_) => {
+                let (rest, name) = self.ident(i).ok()?;
+                let span = name.span;
+                (
+                    rest,
+                    Expr {
+                        kind: ExprKind::Name(name),
+                        span,
+                    },
+                )
+            }
+        };
+        let after = ws(rest).strip_prefix(')')?;
+        Some((after, leaf))
+    }
+
     /// `atom = quantity | ident "(" [ expr { "," expr } ] ")" | ident | "(" expr ")" ;`
     fn atom(&self, i: &'s str) -> PResult<'s, Expr> {
         if let Some(r) = i.strip_prefix('(') {
-            let (r, inner) = self.nested(i, || expect(ws(r), "an expression", |i| self.expr(i)))?;
-            let r = self.punct(ws(r), ")", "`)`")?;
+            // A number or a name in parentheses nests nothing, so it costs no level.
+            // The printer writes `(-2)^2` for `-2^2`, and what it prints must parse
+            // wherever its input did, even at the limit.
+            let (r, inner) = match self.parenthesized_leaf(ws(r)) {
+                Some(leaf) => leaf,
+                None => {
+                    let (r, inner) =
+                        self.nested(i, || expect(ws(r), "an expression", |i| self.expr(i)))?;
+                    (self.punct(ws(r), ")", "`)`")?, inner)
+                }
+            };
             // Parentheses only group; the span grows to cover them.
             return Ok((
                 r,

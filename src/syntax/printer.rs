@@ -187,17 +187,20 @@ fn expr_to(out: &mut String, e: &Expr) {
         ExprKind::Number(q) => out.push_str(&quantity(q)),
         ExprKind::Name(id) => out.push_str(&id.name),
         ExprKind::Neg(inner) => {
-            // The operand is printed once and its text decides the parentheses.
             // `--x` would not read back as a double negation, and a `-` right before
             // a digit reads back as a negative literal, which binds tighter than `^`:
-            // `- 2^2` is -4, but `-2^2` is (-2)^2 = 4, so it prints as `-(2^2)`.
+            // `- 2^2` is -(2^2) but `-2^2` is (-2)^2. A blank keeps them apart where
+            // parentheses would add a level of nesting the input did not have, which
+            // at the parser's limit would not read back at all. The operand is
+            // printed once; printing it again to decide would be exponential.
             let text = print_expr(inner);
-            let parens = precedence(inner) < NEG_PRECEDENCE
-                || text.starts_with(|c: char| c == '-' || c == '.' || c.is_ascii_digit());
             out.push('-');
-            if parens {
+            if precedence(inner) < NEG_PRECEDENCE {
                 let _ = write!(out, "({text})");
             } else {
+                if text.starts_with(|c: char| c == '-' || c == '.' || c.is_ascii_digit()) {
+                    out.push(' ');
+                }
                 out.push_str(&text);
             }
         }

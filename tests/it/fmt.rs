@@ -224,8 +224,8 @@ fn small_inputs_round_trip() {
 /// negation apart from the literal.
 #[test]
 fn negated_power_of_a_literal_keeps_its_sign() {
-    let (tree, _) = parse(FileId(0), "let x = - 2^2\n");
-    assert_eq!(print(&tree), "let x = -(2^2)\n");
+    let (tree, _) = parse(FileId(0), "let x = -(2^2) + (-2)^2 + -(-x)\n");
+    assert_eq!(print(&tree), "let x = - 2^2 + (-2)^2 + - -x\n");
 }
 
 /// A keyword glued to what follows used to start a reaction (`units+A`), which
@@ -262,6 +262,21 @@ fn mutated_pathways_that_parse_round_trip() {
 fn nested_negations_print_in_linear_time() {
     let text = format!("let x = {}x\n", "- ".repeat(60));
     let printed = round_trip("sixty negations", &text);
-    let expected = format!("let x = {}-x{}\n", "-(".repeat(59), ")".repeat(59));
+    let expected = format!("let x = {}-x\n", "- ".repeat(59));
     assert_eq!(printed, expected);
+}
+
+/// Whatever parses at the parser's nesting limit (64 levels) still parses once
+/// printed: the printer may not add levels, neither parentheses around a negated
+/// operand nor the ones it writes around a negative base, `(-2)^2`.
+#[test]
+fn printing_at_the_nesting_limit_reads_back() {
+    for text in [
+        format!("let x = {}-2^2{}\n", "exp(".repeat(63), ")".repeat(63)),
+        format!("let x = {}x\n", "-".repeat(64)),
+        format!("let x = {}- 2^2{}\n", "ln(".repeat(62), ")".repeat(62)),
+        format!("let x = 2{}\n", "^- 2".repeat(31)),
+    ] {
+        round_trip(&text, &text);
+    }
 }

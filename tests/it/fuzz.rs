@@ -257,9 +257,8 @@ pub(crate) fn runner(cases: u32) -> TestRunner {
     TestRunner::new(config)
 }
 
-/// Runs the whole `check` pipeline on one mutated file; panics are caught by the
-/// runner and shrunk to a small failing input.
-/// Returns whether the file compiled.
+/// Runs the whole `check` pipeline on one mutated file and returns whether it
+/// compiled. A panic is caught by the runner, which shrinks it to a small input.
 fn check_one(files: &HashMap<PathBuf, String>, root: &Path, text: &str) -> Result<bool, String> {
     let mut loader = Mutated { files, root, text };
     let (sources, result) = pathrules::check(root, &mut loader);
@@ -279,8 +278,8 @@ fn check_one(files: &HashMap<PathBuf, String>, root: &Path, text: &str) -> Resul
             if diagnostics.is_empty() {
                 return Err("failed without a diagnostic".to_string());
             }
-            // One rendering for all: each renders alone too, but a rendering indexes
-            // every source file's lines, and that would dominate the run time.
+            // All are rendered at once: each rendering indexes the lines of every
+            // source file, which done per diagnostic would dominate the run time.
             let text = render(&diagnostics, &sources, false);
             if let Some(d) = diagnostics.iter().find(|d| !text.contains(&d.message)) {
                 return Err(format!("`{}` is missing from {text:?}", d.message));

@@ -1,7 +1,7 @@
 //! The shipped pathway files: each checks, runs for a week with the stiff default,
 //! agrees with an independent explicit solver, and graphs.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use pathrules::solve::{Method, Settings};
 
@@ -16,7 +16,7 @@ fn shipped() -> Vec<PathBuf> {
     files
 }
 
-fn checked(path: &PathBuf) -> pathrules::Checked {
+fn checked(path: &Path) -> pathrules::Checked {
     let (sources, result) = pathrules::check(path, &mut pathrules::FsLoader);
     match result {
         Ok(c) => c,
