@@ -18,6 +18,15 @@ impl Dim {
     pub const TIME: Dim = Dim { time: 1, conc: 0 };
     pub const CONC: Dim = Dim { time: 0, conc: 1 };
 
+    pub const RATE: Dim = Dim { time: -1, conc: 1 };
+
+    pub fn powi(self, n: i32) -> Dim {
+        Dim {
+            time: self.time * n,
+            conc: self.conc * n,
+        }
+    }
+
     /// Reads like "a concentration", "a time", "concentration per time".
     pub fn describe(self) -> String {
         match (self.time, self.conc) {
@@ -26,8 +35,29 @@ impl Dim {
             (0, 1) => "a concentration".to_string(),
             (-1, 0) => "a rate (per time)".to_string(),
             (-1, 1) => "concentration per time".to_string(),
-            (-1, -1) => "a second-order rate constant (per concentration per time)".to_string(),
+            (-1, -1) => "per concentration per time".to_string(),
+            (-1, -2) => "per concentration squared per time".to_string(),
             (t, c) => format!("time^{t}·concentration^{c}"),
+        }
+    }
+}
+
+impl std::ops::Mul for Dim {
+    type Output = Dim;
+    fn mul(self, other: Dim) -> Dim {
+        Dim {
+            time: self.time + other.time,
+            conc: self.conc + other.conc,
+        }
+    }
+}
+
+impl std::ops::Div for Dim {
+    type Output = Dim;
+    fn div(self, other: Dim) -> Dim {
+        Dim {
+            time: self.time - other.time,
+            conc: self.conc - other.conc,
         }
     }
 }

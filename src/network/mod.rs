@@ -53,6 +53,7 @@ pub fn build(model: &Model) -> Network {
     let species_nodes: Vec<NodeIndex> = (0..model.species.len())
         .map(|i| reactions.add_node(Node::Species(SpeciesId(i as u32))))
         .collect();
+    let reads = species_read(model);
     for (k, r) in model.reactions.iter().enumerate() {
         let rn = reactions.add_node(Node::Reaction(ReactionId(k as u32)));
         for &(s, n) in &r.reactants {
@@ -61,11 +62,23 @@ pub fn build(model: &Model) -> Network {
         for &(s, n) in &r.products {
             reactions.add_edge(rn, species_nodes[s.index()], Role::Product(n));
         }
-        let lets: Vec<Expr> = model.lets.iter().map(|l| l.expr.clone()).collect();
-        for v in r.rate().inline_lets(&lets).vars() {
-            if let Var::Species(s) = v
-                && !r.reactants.iter().any(|&(x, _)| x == s)
-            {
+        // A modifier is read by the rate law without being consumed; the products of
+        // a reversible reaction are read by its reverse rate, which makes them
+        // reactants of the reverse direction, not modifiers.
+        let mut read = Vec::new();
+        for v in r.rate().vars() {
+            match v {
+                Var::Species(s) => read.push(s),
+                Var::Let(l) => read.extend(&reads[l.index()]),
+                _ => {}
+            }
+        }
+        read.sort();
+        read.dedup();
+        for s in read {
+            let consumed = r.reactants.iter().any(|&(x, _)| x == s);
+            let reverse_reactant = r.reversible && r.products.iter().any(|&(x, _)| x == s);
+            if !consumed && !reverse_reactant {
                 reactions.add_edge(species_nodes[s.index()], rn, Role::Modifier);
             }
         }
@@ -148,6 +161,27 @@ fn add_influences(
         };
         graph.add_edge(from, to, points.sign(&f.derivative(x)));
     }
+}
+
+/// The species each let reads, directly or through other lets, sorted. Lets come in
+/// evaluation order, so one pass suffices and no expression is ever inlined (inlining
+/// grows exponentially when lets reuse each other).
+fn species_read(model: &Model) -> Vec<Vec<SpeciesId>> {
+    let mut out: Vec<Vec<SpeciesId>> = Vec::with_capacity(model.lets.len());
+    for l in &model.lets {
+        let mut set = Vec::new();
+        for v in l.expr.vars() {
+            match v {
+                Var::Species(s) => set.push(s),
+                Var::Let(id) => set.extend(out.get(id.index()).map(Vec::as_slice).unwrap_or(&[])),
+                _ => {}
+            }
+        }
+        set.sort();
+        set.dedup();
+        out.push(set);
+    }
+    out
 }
 
 /// Where signs of partial derivatives are read: at the initial state, and where that
@@ -291,7 +325,7 @@ impl Network {
         } else {
             ("activates", "inhibits")
         };
-        let message = format!("no path from `{a}` {verb} `{b}`");
+        let message = format!("no path by which `{a}` {verb} `{b}`");
         let help = if self.has_signed_path(from, to, !inhibits) {
             format!(
                 "every path from `{a}` to `{b}` {other} it; write `{}` or check the signs of the rate laws in between",

@@ -1,11 +1,14 @@
 //! Stage 4, ode: a checked `Model` in, a compiled `System` out.
 //!
-//! Every reaction's net rate (lets inlined, `hill`/`mm`/... expanded into arithmetic)
-//! becomes a segment of one flat postfix program; the right-hand side runs each segment
-//! on a fixed-size stack and scatters the rate into the species it changes, scaled by
-//! stoichiometry and compartment volumes. The Jacobian's non-zero entries are compiled
-//! the same way from the symbolic derivatives of the same expressions, so the two can
-//! never disagree about the model. Evaluation allocates nothing.
+//! Every let and every reaction's net rate (`hill`/`mm`/... expanded into arithmetic)
+//! becomes a segment of one flat postfix program. The right-hand side evaluates the lets
+//! in order into slots, then runs each rate segment on a fixed-size stack and scatters
+//! the rate into the species it changes, scaled by stoichiometry and compartment
+//! volumes. The Jacobian comes from the symbolic partial derivatives of the same
+//! expressions, joined through the lets by the chain rule, so the two can never
+//! disagree about the model and no expression is ever inlined (inlining grows
+//! exponentially when lets reuse each other). Evaluation allocates nothing once a
+//! thread's scratch buffer has grown to the model's size.
 
 use crate::model::{self, Expr, Func, Model, Var};
 use crate::syntax::{Diagnostic, Span};
@@ -20,6 +23,8 @@ enum Op {
     Species(u32),
     Param(u32),
     Input(u32),
+    /// The value of a let, computed earlier in the same evaluation.
+    Let(u32),
     Neg,
     Add,
     Sub,
@@ -42,6 +47,32 @@ struct Segment {
     end: u32,
 }
 
+/// What a partial derivative is taken with respect to.
+#[derive(Clone, Debug)]
+enum Wrt {
+    /// A species: the partial is a Jacobian term directly.
+    Species(u32),
+    /// A let: the partial is multiplied by the let's own derivatives. `positions[k]`
+    /// is where the let's k-th species dependency sits in the caller's dependency list
+    /// (for a let caller); reactions use the let's species directly.
+    Let { id: u32, positions: Vec<u32> },
+}
+
+/// ∂f/∂x for each species or let x that f reads directly.
+#[derive(Clone, Debug)]
+struct Partials(Vec<(Wrt, Segment)>);
+
+/// A let: its program, the species it depends on (directly or through other lets,
+/// sorted), and its direct partials.
+#[derive(Clone, Debug)]
+struct LetCode {
+    value: Segment,
+    deps: Vec<u32>,
+    /// Where this let's d/dy values start in the derivative scratch.
+    offset: u32,
+    partials: Partials,
+}
+
 /// How one reaction changes the state: its rate program and the species it moves.
 #[derive(Clone, Debug)]
 struct ReactionCode {
@@ -49,8 +80,7 @@ struct ReactionCode {
     /// (species index, d[species]/dt per unit of rate): stoichiometry times the ratio
     /// of the reaction's compartment volume to the species'.
     effects: Vec<(u32, f64)>,
-    /// ∂rate/∂species for each species the rate reads.
-    partials: Vec<(u32, Segment)>,
+    partials: Partials,
 }
 
 /// The compiled ODE system dy/dt = f(y; params, inputs). Cheap to clone: experiments
@@ -58,6 +88,9 @@ struct ReactionCode {
 #[derive(Clone, Debug)]
 pub struct System {
     ops: Vec<Op>,
+    lets: Vec<LetCode>,
+    /// Total length of all lets' dependency lists: the derivative scratch size.
+    let_deps_len: usize,
     reactions: Vec<ReactionCode>,
     names: Vec<String>,
     pub initial: Vec<f64>,
@@ -69,44 +102,70 @@ pub struct System {
 #[derive(Clone, Debug)]
 pub struct CompileError {
     pub span: Span,
-    pub reaction: String,
+    /// "let `x`" or "the rate law of `r`".
+    pub what: String,
 }
 
 impl CompileError {
     pub fn diagnostic(&self) -> Diagnostic {
         Diagnostic::error(
-            format!(
-                "the rate law of `{}` is nested too deeply to compile",
-                self.reaction
-            ),
+            format!("{} is nested too deeply to compile", self.what),
             self.span,
-            "this reaction",
+            "defined here",
         )
         .with_help(format!(
-            "split it into `let` definitions; an expression may nest at most {MAX_STACK} levels"
+            "split it into `let` definitions, each evaluated once; an expression and its derivatives may nest at most {MAX_STACK} levels"
         ))
     }
 }
 
-/// Compiles a model. Fails only for rate laws nested beyond `MAX_STACK`.
+/// Compiles a model. Fails only for expressions whose derivatives nest beyond
+/// `MAX_STACK`.
 pub fn compile(model: &Model) -> Result<System, CompileError> {
-    let lets: Vec<Expr> = model.lets.iter().map(|l| l.expr.clone()).collect();
     let mut sys = System {
         ops: Vec::new(),
+        lets: Vec::new(),
+        let_deps_len: 0,
         reactions: Vec::new(),
         names: model.species.iter().map(|s| s.name.clone()).collect(),
         initial: model.initial_state(),
         params: model.params.iter().map(|p| p.value).collect(),
         inputs: model.input_values(),
     };
+    for l in &model.lets {
+        let fail = || CompileError {
+            span: l.span,
+            what: format!("let `{}`", l.name),
+        };
+        let e = fold_compartments(&l.expr.expand(), model);
+        let value = sys.emit(&e).ok_or_else(fail)?;
+        let mut deps = Vec::new();
+        for v in e.vars() {
+            match v {
+                Var::Species(s) => deps.push(s.0),
+                Var::Let(m) => deps.extend(&sys.lets[m.index()].deps),
+                _ => {}
+            }
+        }
+        deps.sort_unstable();
+        deps.dedup();
+        let partials = sys.partials(&e, Some(&deps)).ok_or_else(fail)?;
+        let offset = sys.let_deps_len as u32;
+        sys.let_deps_len += deps.len();
+        sys.lets.push(LetCode {
+            value,
+            deps,
+            offset,
+            partials,
+        });
+    }
     let volume = |c: model::CompartmentId| model.compartments[c.index()].size;
     for (k, r) in model.reactions.iter().enumerate() {
         let fail = || CompileError {
             span: r.span,
-            reaction: r.display_name(k),
+            what: format!("the rate law of `{}`", r.display_name(k)),
         };
-        let rate = r.rate().inline_lets(&lets).expand();
-        let rate = fold_compartments(&rate, model);
+        let rate = fold_compartments(&r.rate().expand(), model);
         let seg = sys.emit(&rate).ok_or_else(fail)?;
         let v_rxn = volume(r.compartment);
         let mut effects: Vec<(u32, f64)> = Vec::new();
@@ -125,15 +184,7 @@ pub fn compile(model: &Model) -> Result<System, CompileError> {
         }
         // A species on both sides with equal stoichiometry is a catalyst: no effect.
         effects.retain(|&(_, c)| c != 0.0);
-        let mut partials = Vec::new();
-        for v in rate.vars() {
-            if let Var::Species(s) = v {
-                let d = rate.derivative(v);
-                if d != Expr::Num(0.0) {
-                    partials.push((s.0, sys.emit(&d).ok_or_else(fail)?));
-                }
-            }
-        }
+        let partials = sys.partials(&rate, None).ok_or_else(fail)?;
         sys.reactions.push(ReactionCode {
             rate: seg,
             effects,
@@ -158,6 +209,35 @@ impl System {
 
     pub fn species_names(&self) -> &[String] {
         &self.names
+    }
+
+    /// Compiles ∂e/∂x for every species and let x that `e` reads. For a let's own
+    /// partials, `caller_deps` is that let's dependency list, so a nested let's
+    /// derivatives can be added into the right places.
+    fn partials(&mut self, e: &Expr, caller_deps: Option<&[u32]>) -> Option<Partials> {
+        let mut out = Vec::new();
+        for v in e.vars() {
+            let wrt = match v {
+                Var::Species(s) => Wrt::Species(s.0),
+                Var::Let(m) => {
+                    let deps = &self.lets[m.index()].deps;
+                    let positions = match caller_deps {
+                        Some(cd) => deps
+                            .iter()
+                            .map(|d| cd.binary_search(d).unwrap_or(0) as u32)
+                            .collect(),
+                        None => Vec::new(),
+                    };
+                    Wrt::Let { id: m.0, positions }
+                }
+                _ => continue,
+            };
+            let d = e.derivative(v);
+            if d != Expr::Num(0.0) {
+                out.push((wrt, self.emit(&d)?));
+            }
+        }
+        Some(Partials(out))
     }
 
     /// Appends `e` as postfix code; `None` if it needs more than `MAX_STACK` slots.
@@ -186,8 +266,9 @@ impl System {
                     Var::Species(s) => Op::Species(s.0),
                     Var::Param(p) => Op::Param(p.0),
                     Var::Input(i) => Op::Input(i.0),
-                    // Lets are inlined and compartments folded before emitting.
-                    Var::Let(_) | Var::Compartment(_) => Op::Const(f64::NAN),
+                    Var::Let(l) => Op::Let(l.0),
+                    // Compartments are folded into constants before emitting.
+                    Var::Compartment(_) => Op::Const(f64::NAN),
                 });
                 1
             }
@@ -230,7 +311,7 @@ impl System {
 
     /// Runs one segment. The stack bound was checked when the segment was emitted.
     #[inline]
-    fn run(&self, seg: Segment, y: &[f64]) -> f64 {
+    fn run(&self, seg: Segment, y: &[f64], lets: &[f64]) -> f64 {
         let mut stack = [0.0f64; MAX_STACK];
         let mut top = 0usize;
         for op in &self.ops[seg.start as usize..seg.end as usize] {
@@ -249,6 +330,10 @@ impl System {
                 }
                 Op::Input(i) => {
                     stack[top] = self.inputs[i as usize];
+                    top += 1;
+                }
+                Op::Let(i) => {
+                    stack[top] = lets[i as usize];
                     top += 1;
                 }
                 Op::Neg => stack[top - 1] = -stack[top - 1],
@@ -274,35 +359,111 @@ impl System {
         stack[0]
     }
 
+    /// Evaluates every let at `y` into `lets`, in order.
+    fn eval_lets(&self, y: &[f64], lets: &mut [f64]) {
+        for (k, l) in self.lets.iter().enumerate() {
+            lets[k] = self.run(l.value, y, lets);
+        }
+    }
+
     /// dy = f(y).
     pub fn rhs(&self, y: &[f64], dy: &mut [f64]) {
-        dy.fill(0.0);
-        for r in &self.reactions {
-            let rate = self.run(r.rate, y);
-            for &(i, c) in &r.effects {
-                dy[i as usize] += c * rate;
+        with_scratch(self.lets.len(), |lets| {
+            self.eval_lets(y, lets);
+            dy.fill(0.0);
+            for r in &self.reactions {
+                let rate = self.run(r.rate, y, lets);
+                for &(i, c) in &r.effects {
+                    dy[i as usize] += c * rate;
+                }
             }
-        }
+        })
     }
 
     /// The dense Jacobian ∂fᵢ/∂yⱼ, row-major.
     pub fn jacobian(&self, y: &[f64], jac: &mut [f64]) {
         let n = self.dim();
-        jac.fill(0.0);
-        for r in &self.reactions {
-            for &(j, seg) in &r.partials {
-                let d = self.run(seg, y);
-                for &(i, c) in &r.effects {
-                    jac[i as usize * n + j as usize] += c * d;
+        let n_lets = self.lets.len();
+        with_scratch(n_lets + self.let_deps_len, |scratch| {
+            let (lets, dlets) = scratch.split_at_mut(n_lets);
+            self.eval_lets(y, lets);
+            // d(let)/dy for each let's species dependencies, in evaluation order.
+            dlets.fill(0.0);
+            for l in &self.lets {
+                for (wrt, seg) in &l.partials.0 {
+                    let p = self.run(*seg, y, lets);
+                    match wrt {
+                        Wrt::Species(j) => {
+                            if let Ok(pos) = l.deps.binary_search(j) {
+                                dlets[l.offset as usize + pos] += p;
+                            }
+                        }
+                        Wrt::Let { id, positions } => {
+                            let inner = &self.lets[*id as usize];
+                            for (k, &pos) in positions.iter().enumerate() {
+                                let d = dlets[inner.offset as usize + k];
+                                dlets[l.offset as usize + pos as usize] += p * d;
+                            }
+                        }
+                    }
                 }
             }
-        }
+            jac.fill(0.0);
+            for r in &self.reactions {
+                for (wrt, seg) in &r.partials.0 {
+                    let p = self.run(*seg, y, lets);
+                    match wrt {
+                        Wrt::Species(j) => {
+                            for &(i, c) in &r.effects {
+                                jac[i as usize * n + *j as usize] += c * p;
+                            }
+                        }
+                        Wrt::Let { id, .. } => {
+                            let inner = &self.lets[*id as usize];
+                            for (k, &j) in inner.deps.iter().enumerate() {
+                                let d = p * dlets[inner.offset as usize + k];
+                                for &(i, c) in &r.effects {
+                                    jac[i as usize * n + j as usize] += c * d;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        })
     }
 
     /// Net rate of each reaction at `y`, in model order.
     pub fn rates(&self, y: &[f64]) -> Vec<f64> {
-        self.reactions.iter().map(|r| self.run(r.rate, y)).collect()
+        with_scratch(self.lets.len(), |lets| {
+            self.eval_lets(y, lets);
+            self.reactions
+                .iter()
+                .map(|r| self.run(r.rate, y, lets))
+                .collect()
+        })
     }
+}
+
+thread_local! {
+    /// Let values and their derivatives during one evaluation. One buffer per thread,
+    /// grown to the largest model seen and then reused, so evaluation allocates
+    /// nothing in steady use and clones of a `System` can run on many threads.
+    static SCRATCH: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn with_scratch<T>(len: usize, f: impl FnOnce(&mut [f64]) -> T) -> T {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            if buf.len() < len {
+                buf.resize(len, 0.0);
+            }
+            f(&mut buf[..len])
+        }
+        // Only a re-entrant call (an evaluation inside an evaluation) finds the buffer
+        // taken; it gets a buffer of its own.
+        Err(_) => f(&mut vec![0.0; len]),
+    })
 }
 
 impl crate::solve::Problem for System {
@@ -317,5 +478,37 @@ impl crate::solve::Problem for System {
     }
     fn component_name(&self, i: usize) -> &str {
         self.names.get(i).map(String::as_str).unwrap_or("?")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SpeciesId;
+
+    /// The parser's nesting limit keeps every written expression, and its
+    /// derivatives, within `MAX_STACK`; the guard still refuses a deeper tree built
+    /// directly rather than overflow the evaluation stack.
+    #[test]
+    fn expressions_deeper_than_the_stack_are_refused() {
+        let x = || Expr::Var(Var::Species(SpeciesId(0)));
+        let mut deep = x();
+        for _ in 0..MAX_STACK {
+            deep = Expr::Add(Box::new(x()), Box::new(deep));
+        }
+        let mut sys = System {
+            ops: Vec::new(),
+            lets: Vec::new(),
+            let_deps_len: 0,
+            reactions: Vec::new(),
+            names: vec!["x".to_string()],
+            initial: vec![1.0],
+            params: Vec::new(),
+            inputs: Vec::new(),
+        };
+        assert!(sys.emit(&deep).is_none());
+        let shallow = Expr::Add(Box::new(x()), Box::new(x()));
+        let seg = sys.emit(&shallow).expect("fits");
+        assert_eq!(sys.run(seg, &[2.0], &[]), 4.0);
     }
 }

@@ -774,9 +774,9 @@ impl<'s> Cx<'s> {
 
     /// `unary = "-" unary | power ;`
     fn unary(&self, i: &'s str) -> PResult<'s, Expr> {
-        if let Some(r) = i.strip_prefix('-')
-            && !r.starts_with(|c: char| c.is_ascii_digit() || c == '.')
-        {
+        // Numbers inside expressions are unsigned: a `-` is always negation, so
+        // `-2^2` is -(2^2) = -4, just as `-x^2` is -(x^2).
+        if let Some(r) = i.strip_prefix('-') {
             let (rest, inner) =
                 self.nested(i, || expect(ws(r), "an operand", |i| self.unary(i)))?;
             let span = self.span(i, rest);
@@ -806,6 +806,10 @@ impl<'s> Cx<'s> {
     /// A number or a plain name (not a call) followed by `)`: the rest after the
     /// `)`, and the leaf.
     fn parenthesized_leaf(&self, i: &'s str) -> Option<(&'s str, Expr)> {
+        // `(-2)` is a negation, not a signed literal: expressions hold unsigned numbers.
+        if i.starts_with('-') {
+            return None;
+        }
         let (rest, leaf) = match self.quantity(i) {
             Ok((rest, q)) => {
                 let span = q.span;
@@ -832,8 +836,8 @@ impl<'s> Cx<'s> {
     fn atom(&self, i: &'s str) -> PResult<'s, Expr> {
         if let Some(r) = i.strip_prefix('(') {
             // A number or a name in parentheses nests nothing, so it costs no level.
-            // The printer writes `(-2)^2` for `-2^2`, and what it prints must parse
-            // wherever its input did, even at the limit.
+            // What the printer writes must parse wherever its input did, even at the
+            // limit.
             let (r, inner) = match self.parenthesized_leaf(ws(r)) {
                 Some(leaf) => leaf,
                 None => {
@@ -851,7 +855,7 @@ impl<'s> Cx<'s> {
                 },
             ));
         }
-        if let Ok((rest, q)) = self.quantity(i) {
+        if let Some(Ok((rest, q))) = (!i.starts_with('-')).then(|| self.quantity(i)) {
             let span = q.span;
             return Ok((
                 rest,

@@ -169,8 +169,6 @@ fn precedence(e: &Expr) -> u8 {
     match &e.kind {
         ExprKind::Binary(op, _, _) => op.precedence(),
         ExprKind::Neg(_) => NEG_PRECEDENCE,
-        // A negative literal reads like a negation: `(-2)^2` keeps its parentheses.
-        ExprKind::Number(q) if q.number.text.starts_with('-') => NEG_PRECEDENCE,
         _ => ATOM,
     }
 }
@@ -187,20 +185,14 @@ fn expr_to(out: &mut String, e: &Expr) {
         ExprKind::Number(q) => out.push_str(&quantity(q)),
         ExprKind::Name(id) => out.push_str(&id.name),
         ExprKind::Neg(inner) => {
-            // `--x` would not read back as a double negation, and a `-` right before
-            // a digit reads back as a negative literal, which binds tighter than `^`:
-            // `- 2^2` is -(2^2) but `-2^2` is (-2)^2. A blank keeps them apart where
-            // parentheses would add a level of nesting the input did not have, which
-            // at the parser's limit would not read back at all. The operand is
+            // Numbers in expressions are unsigned, so `-` before anything reads back as
+            // the same negation; only looser operands need parentheses. The operand is
             // printed once; printing it again to decide would be exponential.
             let text = print_expr(inner);
             out.push('-');
             if precedence(inner) < NEG_PRECEDENCE {
                 let _ = write!(out, "({text})");
             } else {
-                if text.starts_with(|c: char| c == '-' || c == '.' || c.is_ascii_digit()) {
-                    out.push(' ');
-                }
                 out.push_str(&text);
             }
         }

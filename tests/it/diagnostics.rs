@@ -248,11 +248,6 @@ fn chain_broken() {
     check("chain_broken");
 }
 
-#[test]
-fn rate_law_too_deep() {
-    check("rate_law_too_deep");
-}
-
 /// Every `CheckError` variant has an input file here. The variants are listed by
 /// hand, so this fails when error.rs gains a variant whose doc names no test file.
 #[test]
