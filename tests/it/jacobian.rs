@@ -6,7 +6,7 @@ use pathrules::model::load_str;
 /// Compares J at `y` with central differences of step h = 1e-6·max(|y_j|, 1e-3).
 /// Truncation and round-off leave errors near 1e-7 relative for rate laws of these
 /// magnitudes, so 1e-5 relative (plus 1e-8 absolute) separates bugs from noise.
-fn check_at(system: &pathrules::ode::System, y: &[f64], what: &str) {
+pub fn check_at(system: &pathrules::ode::System, y: &[f64], what: &str) {
     let n = system.dim();
     let mut jac = vec![0.0; n * n];
     system.jacobian(y, &mut jac);
@@ -31,7 +31,7 @@ fn check_at(system: &pathrules::ode::System, y: &[f64], what: &str) {
     }
 }
 
-fn compile(name: &str, text: &str) -> pathrules::ode::System {
+pub fn compile(name: &str, text: &str) -> pathrules::ode::System {
     let loaded = load_str(name, text);
     let model = match loaded.model {
         Ok(m) => m,
