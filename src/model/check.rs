@@ -24,6 +24,11 @@ pub fn check(files: &[ast::File]) -> Result<Model, Vec<Diagnostic>> {
         .collect();
     cx.units(&stmts);
     let model = cx.build(&stmts);
+    // Dimensions are checked only once every name resolves, so an unknown name is
+    // reported once, not again as a quantity of unknown kind.
+    if cx.errors.is_empty() {
+        super::dims::check(&stmts, &model, &mut cx.errors);
+    }
     if cx.errors.is_empty() {
         Ok(model)
     } else {

@@ -100,6 +100,27 @@ pub enum CheckError {
     EmptyReaction { span: Span },
     /// `2 A -> B @ k` is fine, but `0 A -> B @ k` is not.
     ZeroStoichiometry { span: Span },
+    /// `let x = 1 uM + 2 min`, or `hill(Ca, 2 min, 1)`.
+    DimensionsDisagree {
+        span: Span,
+        what: &'static str,
+        left: String,
+        right: String,
+    },
+    /// `exp(Ca)` where `Ca` is a species (a concentration).
+    NotDimensionless {
+        span: Span,
+        func: &'static str,
+        found: String,
+    },
+    /// `A + B -> C @ 0.1 /min` (order 2 needs per concentration per time), or
+    /// `-> A ; 2 uM`.
+    RateUnits {
+        span: Span,
+        found: String,
+        expected: String,
+        order: Option<i32>,
+    },
     /// A parameter, input or compartment value that is not finite after conversion,
     /// such as `param k = 1e308 /s` in minutes.
     NotFinite { span: Span },
@@ -311,6 +332,36 @@ impl CheckError {
                 Diagnostic::error("a stoichiometry must be at least 1", *span, "zero")
                     .with_help("leave the species out of the reaction instead")
             }
+            DimensionsDisagree { span, what, left, right } => {
+                let message = match *what {
+                    "subtract" => format!("cannot subtract {right} from {left}"),
+                    "add" => format!("cannot add {left} and {right}"),
+                    _ => format!("cannot compare {left} with {right}"),
+                };
+                Diagnostic::error(message, *span, "different kinds of quantity")
+                    .with_help("give both operands units of the same kind, e.g. both concentrations")
+            }
+            NotDimensionless { span, func, found } => Diagnostic::error(
+                format!("{func} must be a plain number, found {found}"),
+                *span,
+                format!("this is {found}"),
+            )
+            .with_help("divide by a constant of the same unit, e.g. `exp(-Ca / K)` with `K` in uM"),
+            RateUnits { span, found, expected, order: None } => Diagnostic::error(
+                format!("a rate law must be {expected}, found {found}"),
+                *span,
+                format!("this is {found}"),
+            )
+            .with_help("multiply by a rate constant with a unit such as `/min`, or check the units of its parameters"),
+            RateUnits { span, found, expected, order: Some(order) } => Diagnostic::error(
+                format!("the rate constant of a reaction of order {order} must be {expected}, found {found}"),
+                *span,
+                format!("this is {found}"),
+            )
+            .with_help(format!(
+                "mass action multiplies the constant by each reactant's concentration{}; e.g. `/min` for order 1, `/uM/min` for order 2",
+                if *order == 1 { "" } else { ", once per unit of stoichiometry" }
+            )),
             NotFinite { span } => Diagnostic::error(
                 "this value is not a finite number in base units",
                 *span,

@@ -6,6 +6,7 @@
 //! first. Nothing is created implicitly: an unknown name is an error.
 
 mod check;
+mod dims;
 mod error;
 pub mod expr;
 mod load;

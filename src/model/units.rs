@@ -33,7 +33,7 @@ impl Dim {
             (0, 0) => "a plain number".to_string(),
             (1, 0) => "a time".to_string(),
             (0, 1) => "a concentration".to_string(),
-            (-1, 0) => "a rate (per time)".to_string(),
+            (-1, 0) => "per time".to_string(),
             (-1, 1) => "concentration per time".to_string(),
             (-1, -1) => "per concentration per time".to_string(),
             (-1, -2) => "per concentration squared per time".to_string(),

@@ -248,6 +248,21 @@ fn chain_broken() {
     check("chain_broken");
 }
 
+#[test]
+fn dimensions_disagree() {
+    check("dimensions_disagree");
+}
+
+#[test]
+fn not_dimensionless() {
+    check("not_dimensionless");
+}
+
+#[test]
+fn rate_units() {
+    check("rate_units");
+}
+
 /// Every `CheckError` variant has an input file here. The variants are listed by
 /// hand, so this fails when error.rs gains a variant whose doc names no test file.
 #[test]

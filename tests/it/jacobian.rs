@@ -50,7 +50,7 @@ fn jacobian_of_every_rate_law_form_matches_finite_differences() {
          let act = hill(A, K, 2.5) * inhibit(drug, 1 uM, 1.5)\n\
          r1: A + 2 B <-> C @ 0.3 /uM/uM/min, 0.1 /min\n\
          r2: C -> D ; mm(C, 2 uM/min, K) * act\n\
-         r3: D -> A ; 0.2 /min * D * exp(-B / 2 uM) + ln(1 + C) * 0.01 /min\n\
+         r3: D -> A ; 0.2 /min * D * exp(-B / 2 uM) + ln(1 + C / 1 uM) * 0.01 uM/min\n\
          r4: -> B ; 0.1 uM/min * max(A - C, 0.5) * min(D, 1) / (1 + pow(C, 1.5))\n\
          r5: A -> ; 0.05 /min * A ^ 2 / (A + B)\n",
     );

@@ -1,0 +1,254 @@
+//! Dimensional analysis of expressions and rate laws.
+//!
+//! Runs after names resolve, over the AST (for spans) with the kinds of quantity the
+//! model declares: species given with a unit are concentrations, compartments plain
+//! numbers, and a parameter or input has the dimension of the unit it was written
+//! with. A value written without a unit has no known dimension, so the analysis is
+//! lenient: a model written without units is not checked at all, and the analysis
+//! reports only what is wrong for certain (adding a time to a concentration, a rate
+//! law that is not concentration per time, `exp` of a concentration) and stays quiet
+//! wherever an operand's dimension is unknown.
+
+use std::collections::HashMap;
+
+use super::Model;
+use super::error::CheckError;
+use super::units::{self, Dim};
+use crate::syntax::Span;
+use crate::syntax::ast::{self, ExprKind, RateLaw, Stmt};
+
+/// What is known of an operand's dimension.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum D {
+    Known(Dim),
+    /// A name declared without a unit: in base units, of unknown dimension.
+    Unknown,
+    /// A literal without a unit: a plain number in a product, anything in a sum.
+    Bare(f64),
+}
+
+impl D {
+    /// As a factor of a product: a bare literal is a plain number.
+    fn factor(self) -> Option<Dim> {
+        match self {
+            D::Known(d) => Some(d),
+            D::Bare(_) => Some(Dim::NONE),
+            D::Unknown => None,
+        }
+    }
+}
+
+pub(super) fn check<'a>(stmts: &[&'a Stmt], model: &'a Model, errors: &mut Vec<CheckError>) {
+    let mut env: HashMap<&str, D> = HashMap::new();
+    // A species is a concentration; one whose initial value has no unit belongs to a
+    // model written without units, where nothing is known and nothing is reported.
+    for stmt in stmts {
+        if let Stmt::Species(inits) = stmt {
+            for s in inits {
+                let d = if s.initial.unit.is_some() {
+                    D::Known(Dim::CONC)
+                } else {
+                    D::Unknown
+                };
+                env.insert(&s.name.name, d);
+            }
+        }
+    }
+    for c in &model.compartments {
+        env.insert(&c.name, D::Known(Dim::NONE));
+    }
+    for p in &model.params {
+        env.insert(&p.name, p.dim.map_or(D::Unknown, D::Known));
+    }
+    for i in &model.inputs {
+        env.insert(&i.name, i.dim.map_or(D::Unknown, D::Known));
+    }
+    let lets: HashMap<&str, &ast::Let> = stmts
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::Let(l) => Some((l.name.name.as_str(), l)),
+            _ => None,
+        })
+        .collect();
+    let mut cx = Cx { env, errors };
+    // Lets in evaluation order, so each finds the dimensions of the lets it reads.
+    for l in &model.lets {
+        if let Some(ast) = lets.get(l.name.as_str()) {
+            let d = cx.expr(&ast.expr);
+            cx.env.insert(&l.name, d);
+        }
+    }
+    for stmt in stmts {
+        let Stmt::Reaction(r) = stmt else { continue };
+        match &r.rate {
+            RateLaw::Explicit(e) => {
+                if let D::Known(d) = cx.expr(e)
+                    && d != Dim::RATE
+                {
+                    cx.errors.push(CheckError::RateUnits {
+                        span: e.span,
+                        found: d.describe(),
+                        expected: Dim::RATE.describe(),
+                        order: None,
+                    });
+                }
+            }
+            RateLaw::MassAction { forward, reverse } => {
+                cx.rate_constant(forward, &r.reactants);
+                if let Some(reverse) = reverse {
+                    cx.rate_constant(reverse, &r.products);
+                }
+            }
+        }
+    }
+}
+
+struct Cx<'a, 'e> {
+    env: HashMap<&'a str, D>,
+    errors: &'e mut Vec<CheckError>,
+}
+
+impl Cx<'_, '_> {
+    /// Mass action: k·Π[S]^n must be concentration per time, so k must be
+    /// concentration^(1−order) per time.
+    fn rate_constant(&mut self, k: &ast::Expr, side: &[ast::Term]) {
+        let order: i32 = side
+            .iter()
+            .map(|t| t.stoich.as_ref().map_or(1, |s| s.node as i32))
+            .sum();
+        let expected = Dim::RATE / Dim::CONC.powi(order);
+        if let D::Known(d) = self.expr(k)
+            && d != expected
+        {
+            self.errors.push(CheckError::RateUnits {
+                span: k.span,
+                found: d.describe(),
+                expected: expected.describe(),
+                order: Some(order),
+            });
+        }
+    }
+
+    fn disagree(&mut self, span: Span, what: &'static str, a: Dim, b: Dim) {
+        self.errors.push(CheckError::DimensionsDisagree {
+            span,
+            what,
+            left: a.describe(),
+            right: b.describe(),
+        });
+    }
+
+    fn expr(&mut self, e: &ast::Expr) -> D {
+        match &e.kind {
+            ExprKind::Number(q) => match &q.unit {
+                Some(u) => D::Known(units::dim(u)),
+                None => D::Bare(q.number.value),
+            },
+            ExprKind::Name(id) => self
+                .env
+                .get(id.name.as_str())
+                .copied()
+                .unwrap_or(D::Unknown),
+            ExprKind::Neg(a) => self.expr(a),
+            ExprKind::Binary(op, a, b) => {
+                let (da, db) = (self.expr(a), self.expr(b));
+                match op {
+                    ast::BinOp::Add | ast::BinOp::Sub => {
+                        let what = if *op == ast::BinOp::Add {
+                            "add"
+                        } else {
+                            "subtract"
+                        };
+                        self.same(e.span, what, da, db)
+                    }
+                    ast::BinOp::Mul => match (da.factor(), db.factor()) {
+                        (Some(x), Some(y)) => D::Known(x * y),
+                        _ => D::Unknown,
+                    },
+                    ast::BinOp::Div => match (da.factor(), db.factor()) {
+                        (Some(x), Some(y)) => D::Known(x / y),
+                        _ => D::Unknown,
+                    },
+                    ast::BinOp::Pow => self.power(b.span, da, db),
+                }
+            }
+            ExprKind::Call(name, args) => {
+                let d: Vec<D> = args.iter().map(|a| self.expr(a)).collect();
+                let span = |k: usize| args.get(k).map_or(e.span, |a| a.span);
+                match (name.name.as_str(), d.as_slice()) {
+                    ("hill" | "inhibit", [x, k, n]) => {
+                        self.same(e.span, "compare", *x, *k);
+                        self.plain(span(2), name_of(&name.name), *n);
+                        D::Known(Dim::NONE)
+                    }
+                    ("mm", [s, vmax, km]) => {
+                        self.same(e.span, "compare", *s, *km);
+                        match vmax {
+                            D::Known(v) => D::Known(*v),
+                            D::Bare(_) => D::Known(Dim::NONE),
+                            D::Unknown => D::Unknown,
+                        }
+                    }
+                    ("exp" | "ln", [x]) => {
+                        self.plain(span(0), name_of(&name.name), *x);
+                        D::Known(Dim::NONE)
+                    }
+                    ("pow", [a, b]) => self.power(span(1), *a, *b),
+                    ("min" | "max", [a, b]) => self.same(e.span, "compare", *a, *b),
+                    // Wrong arity or an unknown function was reported by the checker.
+                    _ => D::Unknown,
+                }
+            }
+        }
+    }
+
+    /// Both operands must have one dimension where both are known.
+    fn same(&mut self, span: Span, what: &'static str, a: D, b: D) -> D {
+        match (a, b) {
+            (D::Known(x), D::Known(y)) if x != y => {
+                self.disagree(span, what, x, y);
+                D::Unknown
+            }
+            (D::Known(x), _) | (_, D::Known(x)) => D::Known(x),
+            (D::Bare(_), D::Bare(v)) => D::Bare(v),
+            _ => D::Unknown,
+        }
+    }
+
+    /// An argument that must be a plain number: exponents, Hill coefficients, the
+    /// arguments of `exp` and `ln`.
+    fn plain(&mut self, span: Span, func: &'static str, d: D) {
+        if let D::Known(x) = d
+            && x != Dim::NONE
+        {
+            self.errors.push(CheckError::NotDimensionless {
+                span,
+                func,
+                found: x.describe(),
+            });
+        }
+    }
+
+    fn power(&mut self, exponent_span: Span, base: D, exponent: D) -> D {
+        self.plain(exponent_span, "an exponent", exponent);
+        match (base, exponent) {
+            (D::Known(b), _) if b == Dim::NONE => D::Known(Dim::NONE),
+            (D::Bare(_), _) => D::Known(Dim::NONE),
+            (D::Known(b), D::Bare(n)) if n == n.trunc() && n.abs() <= 64.0 => {
+                D::Known(b.powi(n as i32))
+            }
+            _ => D::Unknown,
+        }
+    }
+}
+
+/// Static names for messages.
+fn name_of(func: &str) -> &'static str {
+    match func {
+        "hill" => "the Hill coefficient of `hill`",
+        "inhibit" => "the Hill coefficient of `inhibit`",
+        "exp" => "the argument of `exp`",
+        "ln" => "the argument of `ln`",
+        _ => "this argument",
+    }
+}
