@@ -32,7 +32,11 @@ pub fn check(files: &[ast::File]) -> Result<Model, Vec<Diagnostic>> {
     if cx.errors.is_empty() {
         Ok(model)
     } else {
-        Err(cx.errors.iter().map(CheckError::diagnostic).collect())
+        // Report in reading order: by file, then by place in the file.
+        let mut diagnostics: Vec<Diagnostic> =
+            cx.errors.iter().map(CheckError::diagnostic).collect();
+        diagnostics.sort_by_key(|d| d.primary.as_ref().map(|(span, _)| (span.file, span.start)));
+        Err(diagnostics)
     }
 }
 
