@@ -208,7 +208,7 @@ impl Ui {
         let settings = self.settings(solver)?;
         let times = pathrules::time_grid(until, every);
         let trajectory = pathrules::simulate(&checked, &times, &settings)
-            .map_err(|e| self.error(&e.to_string()))?;
+            .map_err(|e| self.error(&e.in_unit(units.time.as_str()).to_string()))?;
         let series = Series {
             time_unit: units.time.as_str(),
             concentration_unit: units.concentration.as_str(),

@@ -171,7 +171,31 @@ impl std::error::Error for SolveError {}
 
 impl fmt::Display for SolveError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let t = format_number(self.time);
+        self.write(f, "")
+    }
+}
+
+/// A `SolveError` displayed with its times in a named unit (`t = 110.8 min`).
+pub struct InUnit<'a>(&'a SolveError, &'a str);
+
+impl fmt::Display for InUnit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.write(f, self.1)
+    }
+}
+
+impl SolveError {
+    /// Displays the error with times followed by `time_unit`, which the solver
+    /// itself does not know.
+    pub fn in_unit<'a>(&'a self, time_unit: &'a str) -> InUnit<'a> {
+        InUnit(self, time_unit)
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>, time_unit: &str) -> fmt::Result {
+        let t = match time_unit {
+            "" => format_number(self.time),
+            unit => format!("{} {unit}", format_number(self.time)),
+        };
         let m = self.method;
         let explicit = m.is_explicit();
         match &self.kind {

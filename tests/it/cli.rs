@@ -281,3 +281,74 @@ fn run_writes_a_tidy_csv() {
         );
     }
 }
+
+/// A solve that fails names the time with its unit, the species and what to try,
+/// and leaves no half-written output file behind.
+#[test]
+fn run_that_blows_up_names_the_species_and_writes_nothing() {
+    let dir = TempDir::new("run-blowup");
+    // dA/dt = A²/(uM·min) from A = 1 uM reaches infinity at t = 1 min.
+    dir.write(
+        "boom.pathway",
+        "species A = 1 uM\nboom: -> A ; A^2 * 1 /uM/min\n",
+    );
+    let run = pathrules(
+        &["run", "boom.pathway", "--until", "2min", "--out", "out.csv"],
+        Some(&dir.0),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("min with the bdf solver"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("`A`"), "{}", run.stderr);
+    assert!(run.stderr.contains("help: "), "{}", run.stderr);
+    assert!(!dir.0.join("out.csv").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(&dir.0)
+        .expect("the directory")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+}
+
+/// `--format json` carries the schema version, the units and one series per species.
+#[test]
+fn run_writes_json() {
+    let run = pathrules(
+        &[
+            "run",
+            "pathways/synapse.pathway",
+            "--until",
+            "1h",
+            "--every",
+            "30min",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("valid JSON");
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["time_unit"], "min");
+    assert_eq!(doc["concentration_unit"], "uM");
+    assert_eq!(doc["time"], serde_json::json!([0.0, 30.0, 60.0]));
+    let variables = doc["variables"].as_array().expect("a list of variables");
+    let names: Vec<&str> = variables
+        .iter()
+        .map(|v| v["name"].as_str().expect("a name"))
+        .collect();
+    assert_eq!(names, ["GluA1A2_int", "GluA1A2_surf"]);
+    for (v, start) in variables.iter().zip([60.0, 20.0]) {
+        let values = v["values"].as_array().expect("values");
+        assert_eq!(values.len(), 3);
+        // The model starts at its steady state; 0.1% allows for the solver's tolerance.
+        for x in values {
+            let x = x.as_f64().expect("a number");
+            assert!((x - start).abs() <= 1e-3 * start, "{x} left {start}");
+        }
+    }
+}
