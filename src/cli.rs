@@ -412,18 +412,27 @@ fn summary(file: &Path, c: &Checked) -> String {
     let species: Vec<String> = m
         .species
         .iter()
-        .map(|s| format!("{} = {} {conc}", s.name, s.initial))
+        .map(|s| format!("{} = {} {conc}", s.name, show(s.initial)))
         .collect();
     out.push_str(&wrap("species", &species));
     let inputs: Vec<String> = m
         .inputs
         .iter()
         .map(|i| match i.dim {
-            Some(d) if d == Dim::CONC => format!("{} = {} {conc}", i.name, i.value),
-            _ => format!("{} = {}", i.name, i.value),
+            Some(d) if d == Dim::CONC => format!("{} = {} {conc}", i.name, show(i.value)),
+            _ => format!("{} = {}", i.name, show(i.value)),
         })
         .collect();
     out.push_str(&wrap("inputs", &inputs));
+    let params: Vec<String> = m
+        .params
+        .iter()
+        .map(|p| match p.dim.map(|d| unit_text(d, &m.units)) {
+            Some(u) if !u.is_empty() => format!("{} = {} {u}", p.name, show(p.value)),
+            _ => format!("{} = {}", p.name, show(p.value)),
+        })
+        .collect();
+    out.push_str(&wrap("parameters", &params));
     let reactions: Vec<String> = m
         .reactions
         .iter()
@@ -432,6 +441,41 @@ fn summary(file: &Path, c: &Checked) -> String {
         .collect();
     out.push_str(&wrap("reactions", &reactions));
     out
+}
+
+/// A dimension in the model's base units: `uM`, `/min`, `/uM/min`, `uM/min`.
+fn unit_text(d: Dim, units: &pathrules::model::BaseUnits) -> String {
+    let atom = |name: &str, exp: i32| -> Vec<String> {
+        match exp.unsigned_abs() {
+            0 => Vec::new(),
+            1 => vec![name.to_string()],
+            n => vec![format!("{name}^{n}")],
+        }
+    };
+    let (t, c) = (units.time.as_str(), units.concentration.as_str());
+    let mut num = Vec::new();
+    let mut den = Vec::new();
+    for (name, exp) in [(c, d.conc), (t, d.time)] {
+        if exp > 0 {
+            num.extend(atom(name, exp));
+        } else {
+            den.extend(atom(name, exp));
+        }
+    }
+    let mut s = num.join("·");
+    for part in den {
+        s.push('/');
+        s.push_str(&part);
+    }
+    s
+}
+
+/// A value to six significant digits, without the binary noise of unit conversion
+/// (`14.399999999999999` shows as `14.4`).
+fn show(x: f64) -> String {
+    format!("{x:.5e}")
+        .parse::<f64>()
+        .map_or_else(|_| x.to_string(), |r| r.to_string())
 }
 
 /// `1 reaction`, `2 reactions`.
