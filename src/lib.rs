@@ -55,7 +55,7 @@ pub fn finish(model: Model) -> Result<Checked, Vec<Diagnostic>> {
     if !broken.is_empty() {
         return Err(broken);
     }
-    let system = ode::compile(&model).map_err(|e| vec![e.diagnostic()])?;
+    let system = ode::compile(&model);
     Ok(Checked {
         model,
         network,

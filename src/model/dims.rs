@@ -17,6 +17,11 @@ use super::units::{self, Dim};
 use crate::syntax::Span;
 use crate::syntax::ast::{self, ExprKind, RateLaw, Stmt};
 
+/// A plain number of no particular value: what `exp`, `hill` and products of bare
+/// literals give. It fits anywhere a bare literal does, so a model without units
+/// stays unchecked.
+const PLAIN: D = D::Bare(f64::NAN);
+
 /// What is known of an operand's dimension.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum D {
@@ -54,7 +59,8 @@ pub(super) fn check<'a>(stmts: &[&'a Stmt], model: &'a Model, errors: &mut Vec<C
             }
         }
     }
-    for c in &model.compartments {
+    // The default compartment (the one without a span) has no name a file can use.
+    for c in model.compartments.iter().filter(|c| c.span.is_some()) {
         env.insert(&c.name, D::Known(Dim::NONE));
     }
     for p in &model.params {
@@ -112,10 +118,12 @@ impl Cx<'_, '_> {
     /// Mass action: k·Π[S]^n must be concentration per time, so k must be
     /// concentration^(1−order) per time.
     fn rate_constant(&mut self, k: &ast::Expr, side: &[ast::Term]) {
-        let order: i32 = side
+        // Summed wide and clamped: a stoichiometry may be any u32.
+        let order: i64 = side
             .iter()
-            .map(|t| t.stoich.as_ref().map_or(1, |s| s.node as i32))
+            .map(|t| t.stoich.as_ref().map_or(1, |s| s.node as i64))
             .sum();
+        let order = order.clamp(0, 1 << 20) as i32;
         let expected = Dim::RATE / Dim::CONC.powi(order);
         if let D::Known(d) = self.expr(k)
             && d != expected
@@ -149,7 +157,10 @@ impl Cx<'_, '_> {
                 .get(id.name.as_str())
                 .copied()
                 .unwrap_or(D::Unknown),
-            ExprKind::Neg(a) => self.expr(a),
+            ExprKind::Neg(a) => match self.expr(a) {
+                D::Bare(v) => D::Bare(-v),
+                d => d,
+            },
             ExprKind::Binary(op, a, b) => {
                 let (da, db) = (self.expr(a), self.expr(b));
                 match op {
@@ -160,6 +171,13 @@ impl Cx<'_, '_> {
                             "subtract"
                         };
                         self.same(e.span, what, da, db)
+                    }
+                    // A product of plain numbers is a plain number, not a quantity whose
+                    // dimension is known from units.
+                    ast::BinOp::Mul | ast::BinOp::Div
+                        if matches!((da, db), (D::Bare(_), D::Bare(_))) =>
+                    {
+                        PLAIN
                     }
                     ast::BinOp::Mul => match (da.factor(), db.factor()) {
                         (Some(x), Some(y)) => D::Known(x * y),
@@ -179,19 +197,18 @@ impl Cx<'_, '_> {
                     ("hill" | "inhibit", [x, k, n]) => {
                         self.same(e.span, "compare", *x, *k);
                         self.plain(span(2), name_of(&name.name), *n);
-                        D::Known(Dim::NONE)
+                        PLAIN
                     }
                     ("mm", [s, vmax, km]) => {
                         self.same(e.span, "compare", *s, *km);
                         match vmax {
-                            D::Known(v) => D::Known(*v),
-                            D::Bare(_) => D::Known(Dim::NONE),
-                            D::Unknown => D::Unknown,
+                            D::Bare(_) => PLAIN,
+                            other => *other,
                         }
                     }
                     ("exp" | "ln", [x]) => {
                         self.plain(span(0), name_of(&name.name), *x);
-                        D::Known(Dim::NONE)
+                        PLAIN
                     }
                     ("pow", [a, b]) => self.power(span(1), *a, *b),
                     ("min" | "max", [a, b]) => self.same(e.span, "compare", *a, *b),
@@ -233,7 +250,7 @@ impl Cx<'_, '_> {
         self.plain(exponent_span, "an exponent", exponent);
         match (base, exponent) {
             (D::Known(b), _) if b == Dim::NONE => D::Known(Dim::NONE),
-            (D::Bare(_), _) => D::Known(Dim::NONE),
+            (D::Bare(_), _) => PLAIN,
             (D::Known(b), D::Bare(n)) if n == n.trunc() && n.abs() <= 64.0 => {
                 D::Known(b.powi(n as i32))
             }

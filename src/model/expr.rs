@@ -159,8 +159,10 @@ impl Expr {
         }
     }
 
-    /// Rewrites `hill`, `inhibit`, `mm` and `pow` into arithmetic, so differentiation
-    /// and compilation need only the primitive operations.
+    /// Rewrites `pow(a, b)` as `a^b`, so differentiation and compilation see one
+    /// power. `hill`, `inhibit` and `mm` stay calls with derivative rules of their
+    /// own: rewriting them into arithmetic copies their first argument twice, which
+    /// doubles the tree at every level of nesting.
     pub fn expand(&self) -> Expr {
         match self {
             Expr::Num(_) | Expr::Var(_) => self.clone(),
@@ -171,23 +173,13 @@ impl Expr {
             Expr::Div(a, b) => div(a.expand(), b.expand()),
             Expr::Pow(a, b) => powe(a.expand(), b.expand()),
             Expr::Call(f, args) => {
-                let a: Vec<Expr> = args.iter().map(Expr::expand).collect();
-                match (f, a.as_slice()) {
-                    (Func::Hill, [x, k, n]) => {
-                        let xn = powe(x.clone(), n.clone());
-                        div(xn.clone(), add(powe(k.clone(), n.clone()), xn))
+                let mut a: Vec<Expr> = args.iter().map(Expr::expand).collect();
+                match (f, a.len()) {
+                    (Func::Pow, 2) => {
+                        let e = a.pop().unwrap_or(Expr::Num(f64::NAN));
+                        let b = a.pop().unwrap_or(Expr::Num(f64::NAN));
+                        powe(b, e)
                     }
-                    (Func::Inhibit, [x, ic50, n]) => div(
-                        Expr::Num(1.0),
-                        add(
-                            Expr::Num(1.0),
-                            powe(div(x.clone(), ic50.clone()), n.clone()),
-                        ),
-                    ),
-                    (Func::Mm, [s, vmax, km]) => {
-                        div(mul(vmax.clone(), s.clone()), add(km.clone(), s.clone()))
-                    }
-                    (Func::Pow, [b, e]) => powe(b.clone(), e.clone()),
                     _ => Expr::Call(*f, a),
                 }
             }
@@ -208,13 +200,21 @@ impl Expr {
                 mul((**a).clone(), b.derivative(wrt)),
             ),
             Expr::Div(a, b) => {
-                // (a/b)' = a'/b − a·b'/b²
+                // (a/b)' = a'/b − a·b'/b², leaving out the terms whose factor a' or b'
+                // is zero (`div` keeps 0/b as written, since b may be zero).
                 let da = a.derivative(wrt);
                 let db = b.derivative(wrt);
-                sub(
-                    div(da, (**b).clone()),
-                    div(mul((**a).clone(), db), powe((**b).clone(), Expr::Num(2.0))),
-                )
+                let first = if is_zero(&da) {
+                    Expr::Num(0.0)
+                } else {
+                    div(da, (**b).clone())
+                };
+                let second = if is_zero(&db) {
+                    Expr::Num(0.0)
+                } else {
+                    div(mul((**a).clone(), db), powe((**b).clone(), Expr::Num(2.0)))
+                };
+                sub(first, second)
             }
             Expr::Pow(a, b) => {
                 let da = a.derivative(wrt);
@@ -266,11 +266,72 @@ impl Expr {
                     )
                 }
                 (Func::Step, _) => Expr::Num(0.0),
-                // Unexpanded helpers: expand first, then differentiate.
-                _ => self.expand().derivative(wrt),
+                (Func::Hill, [x, k, n]) => hill_derivative(x, k, n, wrt),
+                // inhibit(x, IC50, n) = IC50ⁿ/(IC50ⁿ + xⁿ) = hill(IC50, x, n)
+                (Func::Inhibit, [x, ic50, n]) => hill_derivative(ic50, x, n, wrt),
+                (Func::Mm, [s, vmax, km]) => {
+                    // ∂/∂S = Vmax·Km/(Km+S)², ∂/∂Vmax = S/(Km+S), ∂/∂Km = −Vmax·S/(Km+S)²
+                    let denom = || add(km.clone(), s.clone());
+                    let sq = || powe(denom(), Expr::Num(2.0));
+                    let ds = s.derivative(wrt);
+                    let dv = vmax.derivative(wrt);
+                    let dk = km.derivative(wrt);
+                    let mut total = Expr::Num(0.0);
+                    if !is_zero(&ds) {
+                        total = add(total, mul(div(mul(vmax.clone(), km.clone()), sq()), ds));
+                    }
+                    if !is_zero(&dv) {
+                        total = add(total, mul(div(s.clone(), denom()), dv));
+                    }
+                    if !is_zero(&dk) {
+                        total = sub(total, mul(div(mul(vmax.clone(), s.clone()), sq()), dk));
+                    }
+                    total
+                }
+                (Func::Pow, [b, e]) => powe(b.clone(), e.clone()).derivative(wrt),
+                // Calls of the wrong arity never pass the checker.
+                _ => Expr::Num(f64::NAN),
             },
         }
     }
+}
+
+/// d/dwrt of hill(x, K, n) = xⁿ/(Kⁿ + xⁿ):
+/// ∂/∂x = n·xⁿ⁻¹·Kⁿ/(Kⁿ+xⁿ)², ∂/∂K = −n·Kⁿ⁻¹·xⁿ/(Kⁿ+xⁿ)², ∂/∂n = h(1−h)(ln x − ln K).
+/// Only the terms whose argument depends on `wrt` are built.
+fn hill_derivative(x: &Expr, k: &Expr, n: &Expr, wrt: Var) -> Expr {
+    let xn = || powe(x.clone(), n.clone());
+    let kn = || powe(k.clone(), n.clone());
+    let sq = || powe(add(kn(), xn()), Expr::Num(2.0));
+    let n_minus_1 = || sub(n.clone(), Expr::Num(1.0));
+    let (dx, dk, dn) = (x.derivative(wrt), k.derivative(wrt), n.derivative(wrt));
+    let mut total = Expr::Num(0.0);
+    if !is_zero(&dx) {
+        let d = div(
+            mul(mul(n.clone(), powe(x.clone(), n_minus_1())), kn()),
+            sq(),
+        );
+        total = add(total, mul(d, dx));
+    }
+    if !is_zero(&dk) {
+        let d = div(
+            mul(mul(n.clone(), powe(k.clone(), n_minus_1())), xn()),
+            sq(),
+        );
+        total = sub(total, mul(d, dk));
+    }
+    if !is_zero(&dn) {
+        let h = Expr::Call(Func::Hill, vec![x.clone(), k.clone(), n.clone()]);
+        let spread = sub(
+            Expr::Call(Func::Ln, vec![x.clone()]),
+            Expr::Call(Func::Ln, vec![k.clone()]),
+        );
+        total = add(
+            total,
+            mul(mul(mul(h.clone(), sub(Expr::Num(1.0), h)), spread), dn),
+        );
+    }
+    total
 }
 
 /// `x^y` with the integer powers computed exactly (so `(-2)^2` is 4, not NaN).
@@ -361,8 +422,8 @@ pub fn mul(a: Expr, b: Expr) -> Expr {
 pub fn div(a: Expr, b: Expr) -> Expr {
     match (a, b) {
         (Expr::Num(x), Expr::Num(y)) if y != 0.0 => Expr::Num(x / y),
-        // 0/b is 0 wherever the rate law itself is defined.
-        (a, _) if is_zero(&a) => Expr::Num(0.0),
+        // 0/b is 0 only where b is not 0; a written 0/b keeps its NaN at b = 0.
+        (a, Expr::Num(y)) if is_zero(&a) && y != 0.0 => Expr::Num(0.0),
         (a, b) if is_one(&b) => a,
         (a, b) => Expr::Div(Box::new(a), Box::new(b)),
     }

@@ -22,8 +22,8 @@ impl Dim {
 
     pub fn powi(self, n: i32) -> Dim {
         Dim {
-            time: self.time * n,
-            conc: self.conc * n,
+            time: self.time.saturating_mul(n),
+            conc: self.conc.saturating_mul(n),
         }
     }
 
@@ -46,8 +46,8 @@ impl std::ops::Mul for Dim {
     type Output = Dim;
     fn mul(self, other: Dim) -> Dim {
         Dim {
-            time: self.time + other.time,
-            conc: self.conc + other.conc,
+            time: self.time.saturating_add(other.time),
+            conc: self.conc.saturating_add(other.conc),
         }
     }
 }
@@ -56,8 +56,8 @@ impl std::ops::Div for Dim {
     type Output = Dim;
     fn div(self, other: Dim) -> Dim {
         Dim {
-            time: self.time - other.time,
-            conc: self.conc - other.conc,
+            time: self.time.saturating_sub(other.time),
+            conc: self.conc.saturating_sub(other.conc),
         }
     }
 }
@@ -109,8 +109,8 @@ pub fn dim(unit: &Unit) -> Dim {
     let mut d = Dim::NONE;
     for (atom, exp) in &unit.factors {
         let a = atom_dim(*atom);
-        d.time += a.time * exp;
-        d.conc += a.conc * exp;
+        d.time = d.time.saturating_add(a.time.saturating_mul(*exp));
+        d.conc = d.conc.saturating_add(a.conc.saturating_mul(*exp));
     }
     d
 }

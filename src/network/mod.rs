@@ -6,7 +6,7 @@
 //! partial derivative. `chain` statements are checked against the influence graph here.
 //! This stage reads the model only; it never changes it.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -28,6 +28,17 @@ pub enum Role {
     Product(u32),
     /// species → reaction: read by the rate law but not consumed.
     Modifier,
+}
+
+/// What the shortest paths between two nodes of the influence graph do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PathSigns {
+    /// Their length in edges.
+    pub steps: usize,
+    /// Some shortest path has an even number of inhibitions.
+    pub positive: bool,
+    /// Some shortest path has an odd number of inhibitions.
+    pub negative: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -242,37 +253,61 @@ impl SignPoints {
 }
 
 impl Network {
-    /// Whether some path from `from` to `to` in the influence graph has the given net
-    /// sign (an even or odd number of inhibitions). Edges of unknown sign are not used.
-    pub fn has_signed_path(&self, from: Var, to: Var, inhibits: bool) -> bool {
-        let (Some(&a), Some(&b)) = (
-            self.influence_index.get(&from),
-            self.influence_index.get(&to),
-        ) else {
-            return false;
-        };
-        // Breadth-first search over (node, parity of inhibitions so far).
-        let mut seen = vec![[false; 2]; self.influence.node_count()];
-        let mut queue = VecDeque::new();
-        queue.push_back((a, 0usize));
-        seen[a.index()][0] = true;
-        while let Some((n, parity)) = queue.pop_front() {
-            for e in self.influence.edges(n) {
-                let p = match e.weight() {
-                    Sign::Activates => parity,
-                    Sign::Inhibits => parity ^ 1,
+    /// The signs of the shortest paths (fewest steps) from `from` to `to` in the
+    /// influence graph, ignoring edges of unknown sign; `None` if `to` is not
+    /// downstream of `from`.
+    ///
+    /// Why shortest paths: in a network with conservation (every binding step and
+    /// every active/inactive pair) longer walks of both signs exist between almost
+    /// any two nodes, so "some path has this sign" would hold for both signs and a
+    /// chain could never fail. The most direct routes carry the influence the chain
+    /// names. Breadth-first layering finds the signs of all of them in linear time.
+    pub fn shortest_path_signs(&self, from: Var, to: Var) -> Option<PathSigns> {
+        let (&a, &b) = (
+            self.influence_index.get(&from)?,
+            self.influence_index.get(&to)?,
+        );
+        let g = &self.influence;
+        let mut dist = vec![usize::MAX; g.node_count()];
+        // Bit 0: some shortest path to the node is positive; bit 1: some is negative.
+        let mut signs = vec![0u8; g.node_count()];
+        let mut queue = std::collections::VecDeque::new();
+        dist[a.index()] = 0;
+        signs[a.index()] = 1;
+        queue.push_back(a);
+        while let Some(n) = queue.pop_front() {
+            if n == b {
+                continue;
+            }
+            for e in g.edges(n) {
+                let flip = match e.weight() {
+                    Sign::Activates => false,
+                    Sign::Inhibits => true,
                     Sign::Unknown => continue,
                 };
-                if e.target() == b && p == inhibits as usize {
-                    return true;
+                let m = e.target();
+                if m == a {
+                    continue;
                 }
-                if !seen[e.target().index()][p] {
-                    seen[e.target().index()][p] = true;
-                    queue.push_back((e.target(), p));
+                if dist[m.index()] == usize::MAX {
+                    dist[m.index()] = dist[n.index()] + 1;
+                    queue.push_back(m);
+                }
+                if dist[m.index()] == dist[n.index()] + 1 {
+                    let s = signs[n.index()];
+                    signs[m.index()] |= if flip {
+                        ((s & 1) << 1) | ((s >> 1) & 1)
+                    } else {
+                        s
+                    };
                 }
             }
         }
-        false
+        (dist[b.index()] != usize::MAX && a != b).then(|| PathSigns {
+            steps: dist[b.index()],
+            positive: signs[b.index()] & 1 != 0,
+            negative: signs[b.index()] & 2 != 0,
+        })
     }
 
     /// The direct influences of `v`: (target, sign), in graph order.
@@ -289,6 +324,16 @@ impl Network {
         out
     }
 
+    /// Whether a chain link holds: `to` is downstream of `from` and every shortest
+    /// path between them has the asserted sign.
+    pub fn link_holds(&self, from: Var, to: Var, inhibits: bool) -> bool {
+        match self.shortest_path_signs(from, to) {
+            Some(p) if inhibits => p.negative && !p.positive,
+            Some(p) => p.positive && !p.negative,
+            None => false,
+        }
+    }
+
     /// Checks every `chain` of the model, one diagnostic per broken link.
     pub fn check_chains(&self, model: &Model) -> Vec<Diagnostic> {
         let mut out = Vec::new();
@@ -296,7 +341,7 @@ impl Network {
             let mut from = chain.first;
             for link in &chain.links {
                 let (to, to_span) = link.target;
-                if !self.has_signed_path(from.0, to, link.inhibits) {
+                if !self.link_holds(from.0, to, link.inhibits) {
                     out.push(self.broken_link(
                         model,
                         from.0,
@@ -320,39 +365,50 @@ impl Network {
         span: crate::syntax::Span,
     ) -> Diagnostic {
         let (a, b) = (model.var_name(from), model.var_name(to));
-        let (verb, other) = if inhibits {
-            ("inhibits", "activates")
-        } else {
-            ("activates", "inhibits")
-        };
-        let message = format!("no path by which `{a}` {verb} `{b}`");
-        let help = if self.has_signed_path(from, to, !inhibits) {
-            format!(
-                "every path from `{a}` to `{b}` {other} it; write `{}` or check the signs of the rate laws in between",
-                if inhibits { "->" } else { "-|" }
-            )
-        } else {
-            let direct: Vec<String> = self
-                .influences_of(from)
-                .iter()
-                .map(|(v, s)| {
-                    let arrow = match s {
-                        Sign::Activates => "->",
-                        Sign::Inhibits => "-|",
-                        Sign::Unknown => "-?",
-                    };
-                    format!("`{a} {arrow} {}`", model.var_name(*v))
-                })
-                .collect();
-            if direct.is_empty() {
-                format!("`{b}` is not downstream of `{a}`, and nothing reads `{a}`")
-            } else {
+        let verb = if inhibits { "inhibit" } else { "activate" };
+        let (message, help) = match self.shortest_path_signs(from, to) {
+            Some(p) if p.positive && p.negative => (
+                format!("the most direct paths from `{a}` to `{b}` disagree in sign"),
                 format!(
-                    "`{b}` is not downstream of `{a}`; `{a}` acts only through {}",
-                    direct.join(", ")
-                )
+                    "of the paths of {} from `{a}` to `{b}`, some activate it and some inhibit it; name the intermediate step in the chain, or check the signs of the rate laws in between",
+                    steps(p.steps)
+                ),
+            ),
+            Some(p) => (
+                format!("`{a}` does not {verb} `{b}`"),
+                format!(
+                    "the most direct paths from `{a}` to `{b}` ({}) {} it; write `{}`, or check the signs of the rate laws in between",
+                    steps(p.steps),
+                    if inhibits { "activate" } else { "inhibit" },
+                    if inhibits { "->" } else { "-|" }
+                ),
+            ),
+            None => {
+                let direct: Vec<String> = self
+                    .influences_of(from)
+                    .iter()
+                    .map(|(v, s)| {
+                        let arrow = match s {
+                            Sign::Activates => "->",
+                            Sign::Inhibits => "-|",
+                            Sign::Unknown => "-?",
+                        };
+                        format!("`{a} {arrow} {}`", model.var_name(*v))
+                    })
+                    .collect();
+                let help = if direct.is_empty() {
+                    format!("nothing reads `{a}`")
+                } else {
+                    format!("`{a}` acts only through {}", direct.join(", "))
+                };
+                (format!("`{b}` is not downstream of `{a}`"), help)
             }
         };
         Diagnostic::error(message, span, "this link does not hold").with_help(help)
     }
+}
+
+/// `1 step`, `3 steps`.
+fn steps(n: usize) -> String {
+    format!("{n} step{}", if n == 1 { "" } else { "s" })
 }

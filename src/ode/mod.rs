@@ -11,11 +11,6 @@
 //! thread's scratch buffer has grown to the model's size.
 
 use crate::model::{self, Expr, Func, Model, Var};
-use crate::syntax::{Diagnostic, Span};
-
-/// Deepest stack a compiled expression may need. Each nesting level of a rate law
-/// costs about one slot; 64 is far beyond any rate law written by hand.
-const MAX_STACK: usize = 64;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Op {
@@ -31,6 +26,14 @@ enum Op {
     Mul,
     Div,
     Pow,
+    /// `Sub`, `Div` and `Pow` with the operands pushed in the other order.
+    RSub,
+    RDiv,
+    RPow,
+    /// Three-argument rate-law functions, arguments pushed in order.
+    Hill,
+    Inhibit,
+    Mm,
     /// Integer power, exact for negative bases.
     PowI(i32),
     Exp,
@@ -38,6 +41,33 @@ enum Op {
     Min,
     Max,
     Step,
+}
+
+/// Stack slots needed to evaluate `e` in Sethi–Ullman order (see `emit_expr`).
+fn need(e: &Expr) -> usize {
+    match e {
+        Expr::Num(_) | Expr::Var(_) => 1,
+        Expr::Neg(a) => need(a),
+        Expr::Pow(a, b) if matches!(**b, Expr::Num(n) if n == n.trunc() && n.abs() <= 64.0) => {
+            need(a)
+        }
+        Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Div(a, b) | Expr::Pow(a, b) => {
+            combine(need(a), need(b))
+        }
+        // Arguments are evaluated in order; the k-th sits on k values below it.
+        Expr::Call(_, args) => args
+            .iter()
+            .enumerate()
+            .map(|(k, a)| need(a) + k)
+            .max()
+            .unwrap_or(0)
+            .max(1),
+    }
+}
+
+/// Slots for a binary operation whose operands need `a` and `b`, the larger first.
+fn combine(a: usize, b: usize) -> usize {
+    if a == b { a + 1 } else { a.max(b) }
 }
 
 /// A range of `System::ops` that leaves one value on the stack.
@@ -92,53 +122,31 @@ pub struct System {
     /// Total length of all lets' dependency lists: the derivative scratch size.
     let_deps_len: usize,
     reactions: Vec<ReactionCode>,
+    /// Stack slots the deepest segment needs.
+    max_stack: usize,
     names: Vec<String>,
     pub initial: Vec<f64>,
     pub params: Vec<f64>,
     pub inputs: Vec<f64>,
 }
 
-/// A rate law too deeply nested to compile.
-#[derive(Clone, Debug)]
-pub struct CompileError {
-    pub span: Span,
-    /// "let `x`" or "the rate law of `r`".
-    pub what: String,
-}
-
-impl CompileError {
-    pub fn diagnostic(&self) -> Diagnostic {
-        Diagnostic::error(
-            format!("{} is nested too deeply to compile", self.what),
-            self.span,
-            "defined here",
-        )
-        .with_help(format!(
-            "split it into `let` definitions, each evaluated once; an expression and its derivatives may nest at most {MAX_STACK} levels"
-        ))
-    }
-}
-
-/// Compiles a model. Fails only for expressions whose derivatives nest beyond
-/// `MAX_STACK`.
-pub fn compile(model: &Model) -> Result<System, CompileError> {
+/// Compiles a model. Every checked model compiles: the evaluation stack is sized
+/// to the deepest expression, so no depth is refused.
+pub fn compile(model: &Model) -> System {
     let mut sys = System {
         ops: Vec::new(),
         lets: Vec::new(),
         let_deps_len: 0,
         reactions: Vec::new(),
+        max_stack: 1,
         names: model.species.iter().map(|s| s.name.clone()).collect(),
         initial: model.initial_state(),
         params: model.params.iter().map(|p| p.value).collect(),
         inputs: model.input_values(),
     };
     for l in &model.lets {
-        let fail = || CompileError {
-            span: l.span,
-            what: format!("let `{}`", l.name),
-        };
         let e = fold_compartments(&l.expr.expand(), model);
-        let value = sys.emit(&e).ok_or_else(fail)?;
+        let value = sys.emit(&e);
         let mut deps = Vec::new();
         for v in e.vars() {
             match v {
@@ -149,7 +157,7 @@ pub fn compile(model: &Model) -> Result<System, CompileError> {
         }
         deps.sort_unstable();
         deps.dedup();
-        let partials = sys.partials(&e, Some(&deps)).ok_or_else(fail)?;
+        let partials = sys.partials(&e, Some(&deps));
         let offset = sys.let_deps_len as u32;
         sys.let_deps_len += deps.len();
         sys.lets.push(LetCode {
@@ -160,13 +168,9 @@ pub fn compile(model: &Model) -> Result<System, CompileError> {
         });
     }
     let volume = |c: model::CompartmentId| model.compartments[c.index()].size;
-    for (k, r) in model.reactions.iter().enumerate() {
-        let fail = || CompileError {
-            span: r.span,
-            what: format!("the rate law of `{}`", r.display_name(k)),
-        };
+    for r in &model.reactions {
         let rate = fold_compartments(&r.rate().expand(), model);
-        let seg = sys.emit(&rate).ok_or_else(fail)?;
+        let seg = sys.emit(&rate);
         let v_rxn = volume(r.compartment);
         let mut effects: Vec<(u32, f64)> = Vec::new();
         let mut add_effect = |s: model::SpeciesId, coef: f64| {
@@ -184,14 +188,14 @@ pub fn compile(model: &Model) -> Result<System, CompileError> {
         }
         // A species on both sides with equal stoichiometry is a catalyst: no effect.
         effects.retain(|&(_, c)| c != 0.0);
-        let partials = sys.partials(&rate, None).ok_or_else(fail)?;
+        let partials = sys.partials(&rate, None);
         sys.reactions.push(ReactionCode {
             rate: seg,
             effects,
             partials,
         });
     }
-    Ok(sys)
+    sys
 }
 
 /// Compartment sizes are fixed, so they become constants.
@@ -214,7 +218,7 @@ impl System {
     /// Compiles ∂e/∂x for every species and let x that `e` reads. For a let's own
     /// partials, `caller_deps` is that let's dependency list, so a nested let's
     /// derivatives can be added into the right places.
-    fn partials(&mut self, e: &Expr, caller_deps: Option<&[u32]>) -> Option<Partials> {
+    fn partials(&mut self, e: &Expr, caller_deps: Option<&[u32]>) -> Partials {
         let mut out = Vec::new();
         for v in e.vars() {
             let wrt = match v {
@@ -234,27 +238,40 @@ impl System {
             };
             let d = e.derivative(v);
             if d != Expr::Num(0.0) {
-                out.push((wrt, self.emit(&d)?));
+                out.push((wrt, self.emit(&d)));
             }
         }
-        Some(Partials(out))
+        Partials(out)
     }
 
-    /// Appends `e` as postfix code; `None` if it needs more than `MAX_STACK` slots.
-    fn emit(&mut self, e: &Expr) -> Option<Segment> {
+    /// Appends `e` as postfix code.
+    fn emit(&mut self, e: &Expr) -> Segment {
         let start = self.ops.len() as u32;
         let depth = self.emit_expr(e);
-        let end = self.ops.len() as u32;
-        (depth <= MAX_STACK).then_some(Segment { start, end })
+        self.max_stack = self.max_stack.max(depth);
+        Segment {
+            start,
+            end: self.ops.len() as u32,
+        }
     }
 
     /// Emits code and returns the stack depth it needs.
     fn emit_expr(&mut self, e: &Expr) -> usize {
-        let binary = |sys: &mut System, a: &Expr, b: &Expr, op: Op| {
-            let da = sys.emit_expr(a);
-            let db = sys.emit_expr(b);
-            sys.ops.push(op);
-            da.max(db + 1)
+        // Sethi–Ullman order: of two operands, the one needing more stack goes first,
+        // so a right-nested product `a·(b·(c·…))` needs two slots, not one per level.
+        // A reversed operator (`RSub`, …) undoes the swap where order matters.
+        let binary = |sys: &mut System, a: &Expr, b: &Expr, op: Op, reversed: Op| {
+            let (na, nb) = (need(a), need(b));
+            if nb > na {
+                sys.emit_expr(b);
+                sys.emit_expr(a);
+                sys.ops.push(reversed);
+            } else {
+                sys.emit_expr(a);
+                sys.emit_expr(b);
+                sys.ops.push(op);
+            }
+            combine(na, nb)
         };
         match e {
             Expr::Num(x) => {
@@ -277,22 +294,22 @@ impl System {
                 self.ops.push(Op::Neg);
                 d
             }
-            Expr::Add(a, b) => binary(self, a, b, Op::Add),
-            Expr::Sub(a, b) => binary(self, a, b, Op::Sub),
-            Expr::Mul(a, b) => binary(self, a, b, Op::Mul),
-            Expr::Div(a, b) => binary(self, a, b, Op::Div),
+            // Addition and multiplication are exactly commutative in IEEE arithmetic.
+            Expr::Add(a, b) => binary(self, a, b, Op::Add, Op::Add),
+            Expr::Mul(a, b) => binary(self, a, b, Op::Mul, Op::Mul),
+            Expr::Sub(a, b) => binary(self, a, b, Op::Sub, Op::RSub),
+            Expr::Div(a, b) => binary(self, a, b, Op::Div, Op::RDiv),
             Expr::Pow(a, b) => match **b {
                 Expr::Num(n) if n == n.trunc() && n.abs() <= 64.0 => {
                     let d = self.emit_expr(a);
                     self.ops.push(Op::PowI(n as i32));
                     d
                 }
-                _ => binary(self, a, b, Op::Pow),
+                _ => binary(self, a, b, Op::Pow, Op::RPow),
             },
             Expr::Call(f, args) => {
-                let mut depth = 0;
-                for (k, a) in args.iter().enumerate() {
-                    depth = depth.max(self.emit_expr(a) + k);
+                for a in args {
+                    self.emit_expr(a);
                 }
                 self.ops.push(match f {
                     Func::Exp => Op::Exp,
@@ -301,18 +318,18 @@ impl System {
                     Func::Max => Op::Max,
                     Func::Step => Op::Step,
                     Func::Pow => Op::Pow,
-                    // Expanded away before emitting.
-                    Func::Hill | Func::Inhibit | Func::Mm => Op::Const(f64::NAN),
+                    Func::Hill => Op::Hill,
+                    Func::Inhibit => Op::Inhibit,
+                    Func::Mm => Op::Mm,
                 });
-                depth.max(1)
+                need(e)
             }
         }
     }
 
-    /// Runs one segment. The stack bound was checked when the segment was emitted.
+    /// Runs one segment on `stack`, which holds at least `max_stack` slots.
     #[inline]
-    fn run(&self, seg: Segment, y: &[f64], lets: &[f64]) -> f64 {
-        let mut stack = [0.0f64; MAX_STACK];
+    fn run(&self, seg: Segment, y: &[f64], lets: &[f64], stack: &mut [f64]) -> f64 {
         let mut top = 0usize;
         for op in &self.ops[seg.start as usize..seg.end as usize] {
             match *op {
@@ -341,15 +358,28 @@ impl System {
                 Op::Exp => stack[top - 1] = stack[top - 1].exp(),
                 Op::Ln => stack[top - 1] = stack[top - 1].ln(),
                 Op::Step => stack[top - 1] = if stack[top - 1] >= 0.0 { 1.0 } else { 0.0 },
-                Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Pow | Op::Min | Op::Max => {
+                Op::Hill | Op::Inhibit | Op::Mm => {
+                    top -= 2;
+                    let args = [stack[top - 1], stack[top], stack[top + 1]];
+                    let f = match *op {
+                        Op::Hill => Func::Hill,
+                        Op::Inhibit => Func::Inhibit,
+                        _ => Func::Mm,
+                    };
+                    stack[top - 1] = model::expr::apply(f, &args);
+                }
+                _ => {
                     top -= 1;
                     let (a, b) = (stack[top - 1], stack[top]);
                     stack[top - 1] = match *op {
                         Op::Add => a + b,
                         Op::Sub => a - b,
+                        Op::RSub => b - a,
                         Op::Mul => a * b,
                         Op::Div => a / b,
+                        Op::RDiv => b / a,
                         Op::Pow => model::expr::pow(a, b),
+                        Op::RPow => model::expr::pow(b, a),
                         Op::Min => a.min(b),
                         _ => a.max(b),
                     };
@@ -360,19 +390,20 @@ impl System {
     }
 
     /// Evaluates every let at `y` into `lets`, in order.
-    fn eval_lets(&self, y: &[f64], lets: &mut [f64]) {
+    fn eval_lets(&self, y: &[f64], lets: &mut [f64], stack: &mut [f64]) {
         for (k, l) in self.lets.iter().enumerate() {
-            lets[k] = self.run(l.value, y, lets);
+            lets[k] = self.run(l.value, y, lets, stack);
         }
     }
 
     /// dy = f(y).
     pub fn rhs(&self, y: &[f64], dy: &mut [f64]) {
-        with_scratch(self.lets.len(), |lets| {
-            self.eval_lets(y, lets);
+        with_scratch(self.lets.len() + self.max_stack, |scratch| {
+            let (lets, stack) = scratch.split_at_mut(self.lets.len());
+            self.eval_lets(y, lets, stack);
             dy.fill(0.0);
             for r in &self.reactions {
-                let rate = self.run(r.rate, y, lets);
+                let rate = self.run(r.rate, y, lets, stack);
                 for &(i, c) in &r.effects {
                     dy[i as usize] += c * rate;
                 }
@@ -384,14 +415,15 @@ impl System {
     pub fn jacobian(&self, y: &[f64], jac: &mut [f64]) {
         let n = self.dim();
         let n_lets = self.lets.len();
-        with_scratch(n_lets + self.let_deps_len, |scratch| {
-            let (lets, dlets) = scratch.split_at_mut(n_lets);
-            self.eval_lets(y, lets);
+        with_scratch(n_lets + self.let_deps_len + self.max_stack, |scratch| {
+            let (lets, rest) = scratch.split_at_mut(n_lets);
+            let (dlets, stack) = rest.split_at_mut(self.let_deps_len);
+            self.eval_lets(y, lets, stack);
             // d(let)/dy for each let's species dependencies, in evaluation order.
             dlets.fill(0.0);
             for l in &self.lets {
                 for (wrt, seg) in &l.partials.0 {
-                    let p = self.run(*seg, y, lets);
+                    let p = self.run(*seg, y, lets, stack);
                     match wrt {
                         Wrt::Species(j) => {
                             if let Ok(pos) = l.deps.binary_search(j) {
@@ -411,7 +443,7 @@ impl System {
             jac.fill(0.0);
             for r in &self.reactions {
                 for (wrt, seg) in &r.partials.0 {
-                    let p = self.run(*seg, y, lets);
+                    let p = self.run(*seg, y, lets, stack);
                     match wrt {
                         Wrt::Species(j) => {
                             for &(i, c) in &r.effects {
@@ -435,11 +467,12 @@ impl System {
 
     /// Net rate of each reaction at `y`, in model order.
     pub fn rates(&self, y: &[f64]) -> Vec<f64> {
-        with_scratch(self.lets.len(), |lets| {
-            self.eval_lets(y, lets);
+        with_scratch(self.lets.len() + self.max_stack, |scratch| {
+            let (lets, stack) = scratch.split_at_mut(self.lets.len());
+            self.eval_lets(y, lets, stack);
             self.reactions
                 .iter()
-                .map(|r| self.run(r.rate, y, lets))
+                .map(|r| self.run(r.rate, y, lets, stack))
                 .collect()
         })
     }
@@ -486,29 +519,33 @@ mod tests {
     use super::*;
     use crate::model::SpeciesId;
 
-    /// The parser's nesting limit keeps every written expression, and its
-    /// derivatives, within `MAX_STACK`; the guard still refuses a deeper tree built
-    /// directly rather than overflow the evaluation stack.
+    /// Nesting in the last argument of a call keeps the earlier arguments on the
+    /// stack at every level, so the stack grows with depth; it is sized to the
+    /// deepest expression rather than refusing it.
     #[test]
-    fn expressions_deeper_than_the_stack_are_refused() {
+    fn deep_call_nesting_sizes_the_stack() {
         let x = || Expr::Var(Var::Species(SpeciesId(0)));
         let mut deep = x();
-        for _ in 0..MAX_STACK {
-            deep = Expr::Add(Box::new(x()), Box::new(deep));
+        for _ in 0..100 {
+            deep = Expr::Call(Func::Hill, vec![x(), Expr::Num(1.0), deep]);
         }
         let mut sys = System {
             ops: Vec::new(),
             lets: Vec::new(),
             let_deps_len: 0,
             reactions: Vec::new(),
+            max_stack: 1,
             names: vec!["x".to_string()],
             initial: vec![1.0],
             params: Vec::new(),
             inputs: Vec::new(),
         };
-        assert!(sys.emit(&deep).is_none());
-        let shallow = Expr::Add(Box::new(x()), Box::new(x()));
-        let seg = sys.emit(&shallow).expect("fits");
-        assert_eq!(sys.run(seg, &[2.0], &[]), 4.0);
+        let seg = sys.emit(&deep);
+        assert!(sys.max_stack > 100, "{}", sys.max_stack);
+        let mut stack = vec![0.0; sys.max_stack];
+        // hill(1, 1, n) = 1/2 for any n.
+        assert_eq!(sys.run(seg, &[1.0], &[], &mut stack), 0.5);
+        let value = deep.eval(&|_| 1.0);
+        assert_eq!(value, 0.5);
     }
 }

@@ -49,7 +49,13 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     let cx = Cx::new(text, file);
     let mut lines = Vec::new();
     let mut errors = Vec::new();
-    for raw in text.split('\n') {
+    for (k, raw) in text.split('\n').enumerate() {
+        // A byte-order mark some editors write at the start of a file is not text.
+        let raw = if k == 0 {
+            raw.strip_prefix('\u{FEFF}').unwrap_or(raw)
+        } else {
+            raw
+        };
         match cx.line(raw) {
             Ok(line) => lines.push(line),
             Err(e) => {

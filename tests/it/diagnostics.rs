@@ -45,7 +45,7 @@ fn assert_well_formed(d: &Diagnostic, sources: &Sources) {
         0,
         "unbalanced backticks in the message: {text}"
     );
-    assert!(text.contains("\n  = help: "), "no help line: {text}");
+    assert!(text.contains(" = help: "), "no help line: {text}");
 
     let (span, _) = d.primary.as_ref().expect("a place in a file");
     let file = sources.get(span.file);

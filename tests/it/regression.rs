@@ -70,3 +70,81 @@ fn reversible_products_are_not_modifiers() {
         .count();
     assert_eq!(modifiers, 0);
 }
+
+/// A chain link held if any walk had its sign, and every negative feedback on the
+/// way (each reversible binding makes one) let walks of both signs through, so
+/// `chain A -> B` and `chain A -| B` both passed. Links now follow the most direct
+/// paths.
+#[test]
+fn a_feedback_loop_does_not_let_both_signs_through() {
+    let text = "species A = 1 uM, B = 0 uM, X = 0 uM\n\
+                param k = 0.1 /min\n\
+                -> B ; k * A * inhibit(X, 1 uM, 1)\n\
+                -> X ; k * B\n";
+    let holds = |chain: &str| {
+        let loaded = pathrules::model::load_str("loop.pathway", &format!("{text}{chain}\n"));
+        pathrules::finish(loaded.model.expect("checks")).is_ok()
+    };
+    assert!(holds("chain A -> B"));
+    assert!(!holds("chain A -| B"));
+    assert!(holds("chain B -> X -| B"));
+}
+
+/// `import "../../x.pathway"` lost one `..` when paths were normalised, and read
+/// a file two folders too deep.
+#[test]
+fn parent_folders_in_imports_are_kept() {
+    struct Files;
+    impl pathrules::Loader for Files {
+        fn load(&mut self, path: &std::path::Path) -> Result<String, String> {
+            match path.to_str() {
+                Some("a/b/main.pathway") => Ok("import \"../../x.pathway\"\n".to_string()),
+                Some("x.pathway") => Ok("species RIGHT = 1 uM\n".to_string()),
+                Some("a/b/x.pathway") => Ok("species WRONG = 1 uM\n".to_string()),
+                _ => Err("no such file".to_string()),
+            }
+        }
+    }
+    let loaded = pathrules::model::load(std::path::Path::new("a/b/main.pathway"), &mut Files);
+    let model = loaded.model.expect("checks");
+    assert_eq!(model.species[0].name, "RIGHT");
+}
+
+/// `hill` was rewritten into arithmetic that copied its first argument twice, so
+/// twenty nested calls built a tree of a million nodes and took minutes and 20 GB.
+#[test]
+fn nested_hill_calls_stay_small() {
+    let mut rate = "A".to_string();
+    for _ in 0..40 {
+        rate = format!("hill({rate}, K, 2)");
+    }
+    let text = format!("species A = 1 uM\nparam K = 0.5 uM\nr: A -> ; 1 /min * A * {rate}\n");
+    let system = compile("hill.pathway", &text);
+    check_at(&system, &[0.8], "forty nested hill calls");
+}
+
+/// Models written without units were checked anyway: `0.1 * 2` and `exp(-A)`
+/// counted as known plain numbers, so their rate laws were "not per time".
+#[test]
+fn a_model_without_units_is_not_dimension_checked() {
+    let text = "species A = 1, S = 2\n\
+                r: A -> @ 0.1 * 2\n\
+                s: -> A ; 1 / 2\n\
+                t: S -> ; mm(S, 0.5, 0.1)\n\
+                let f = exp(-A)\n\
+                u: -> A ; f\n";
+    let loaded = pathrules::model::load_str("plain.pathway", text);
+    assert!(loaded.model.is_ok());
+}
+
+/// A minus before an exponent was dropped when inferring dimensions: `K^-1`
+/// counted as `K`.
+#[test]
+fn negative_exponents_divide_dimensions() {
+    let text = "species A = 1 uM, K = 2 uM\nr: -> A ; 1 uM/min * K * K^-1\n";
+    assert!(
+        pathrules::model::load_str("neg.pathway", text)
+            .model
+            .is_ok()
+    );
+}
