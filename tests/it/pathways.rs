@@ -91,3 +91,23 @@ fn every_shipped_pathway_runs_for_a_week() {
         );
     }
 }
+
+#[test]
+fn every_shipped_pathway_starts_at_its_steady_state() {
+    // The files state that their initial values are the drug-free steady state;
+    // rounding of derived parameters leaves drifts far below 0.1%.
+    for path in shipped() {
+        let c = checked(&path);
+        let steady =
+            pathrules::experiment::steady_state(&c.system, &c.system.initial, &Settings::default())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for (i, (s, y0)) in steady.iter().zip(&c.system.initial).enumerate() {
+            assert!(
+                (s - y0).abs() <= 1e-3 * y0.abs() + 1e-12,
+                "{}: `{}` starts at {y0} but settles at {s}",
+                path.display(),
+                c.model.species[i].name
+            );
+        }
+    }
+}

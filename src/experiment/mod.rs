@@ -1,0 +1,296 @@
+//! Stage 6, experiment: protocols applied to a compiled system.
+//!
+//! A protocol is a list of steps that set inputs (a drug applied, a drug washed out)
+//! at given times. Steps are discontinuities, so the integration is piecewise: the
+//! solver runs up to each step, the input changes, and the solver restarts from the
+//! state it reached; nothing is smoothed over a step. `steady_state` finds the state a
+//! system settles to, which experiments start from (pre-equilibration). This stage
+//! takes a `System` and produces trajectories; it never reads syntax or files.
+
+use crate::model::InputId;
+use crate::ode::System;
+use crate::solve::{self, Settings, SolveError, Stats, Trajectory};
+
+/// At `time`, set `input` to `value` (in base units).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Step {
+    pub time: f64,
+    pub input: InputId,
+    pub value: f64,
+}
+
+/// Input steps in time order; steps at one time apply in the order given.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Protocol {
+    steps: Vec<Step>,
+}
+
+impl Protocol {
+    pub fn new(mut steps: Vec<Step>) -> Protocol {
+        // A stable sort keeps the written order of steps at the same time.
+        steps.sort_by(|a, b| a.time.total_cmp(&b.time));
+        Protocol { steps }
+    }
+
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+}
+
+/// Integrates `system` from `y0` at `times[0]` through the protocol, restarting the
+/// solver at every step time. Steps at or before `times[0]` apply before the start.
+/// The state is continuous across a step, so an output time equal to a step time
+/// reports the state there (the rates change, the amounts do not).
+pub fn run(
+    system: &System,
+    y0: &[f64],
+    protocol: &Protocol,
+    times: &[f64],
+    settings: &Settings,
+) -> Result<Trajectory, SolveError> {
+    let mut sys = system.clone();
+    let t0 = times.first().copied().unwrap_or(0.0);
+    let end = times.last().copied().unwrap_or(t0);
+    let (before, later): (Vec<Step>, Vec<Step>) = protocol.steps.iter().partition(|s| s.time <= t0);
+    for s in &before {
+        set(&mut sys, s);
+    }
+    let mut out = Trajectory {
+        times: Vec::with_capacity(times.len()),
+        states: Vec::with_capacity(times.len()),
+        stats: Stats::default(),
+    };
+    let mut state = y0.to_vec();
+    let mut start = t0;
+    let mut next_time = 0usize;
+    // Segment ends: each distinct step time inside the run, then the end itself.
+    let mut cuts: Vec<f64> = later.iter().map(|s| s.time).filter(|&t| t < end).collect();
+    cuts.dedup();
+    cuts.push(end);
+    let mut step_index = 0usize;
+    for cut in cuts {
+        // The requested times in [start, cut], plus `cut` to restart from.
+        let upto = times.partition_point(|&t| t <= cut);
+        let mut segment: Vec<f64> = times[next_time..upto].to_vec();
+        let asked_for_cut = segment.last().is_some_and(|&t| t == cut);
+        if !asked_for_cut {
+            segment.push(cut);
+        }
+        if segment.first() != Some(&start) {
+            segment.insert(0, start);
+        }
+        let part = solve::solve(&sys, start, &state, &segment, settings)?;
+        add_stats(&mut out.stats, &part.stats);
+        // Keep the requested times only: not the restart point (already reported or
+        // not asked for) and not a cut nobody asked for.
+        for (t, y) in part.times.iter().zip(&part.states) {
+            let requested = times[next_time..upto].contains(t) && out.times.last() != Some(t);
+            if requested {
+                out.times.push(*t);
+                out.states.push(y.clone());
+            }
+        }
+        if let Some(last) = part.states.last() {
+            state.clone_from(last);
+        }
+        next_time = upto;
+        start = cut;
+        while step_index < later.len() && later[step_index].time <= cut {
+            set(&mut sys, &later[step_index]);
+            step_index += 1;
+        }
+    }
+    Ok(out)
+}
+
+fn set(sys: &mut System, step: &Step) {
+    if let Some(v) = sys.inputs.get_mut(step.input.index()) {
+        *v = step.value;
+    }
+}
+
+fn add_stats(total: &mut Stats, part: &Stats) {
+    total.steps += part.steps;
+    total.rhs_evals += part.rhs_evals;
+    total.jac_evals += part.jac_evals;
+}
+
+/// The first window of the steady-state search, in base time units; each next window
+/// is ten times longer, up to `STEADY_LONGEST`. 1e8 minutes (190 years) is far beyond
+/// the slowest synaptic process (protein turnover over days).
+const STEADY_FIRST: f64 = 10.0;
+const STEADY_LONGEST: f64 = 1e8;
+
+/// A state is steady when no species changes by more than this fraction of its
+/// amount (plus `STEADY_FLOOR`) per base time unit.
+const STEADY_RELATIVE_RATE: f64 = 1e-9;
+const STEADY_FLOOR: f64 = 1e-12;
+
+/// Why no steady state was found.
+#[derive(Clone, Debug)]
+pub enum SteadyStateError {
+    Solve(SolveError),
+    /// Still moving after the longest window: `species` changes at `rate`.
+    NotReached {
+        time: f64,
+        species: String,
+        rate: f64,
+    },
+}
+
+impl std::fmt::Display for SteadyStateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SteadyStateError::Solve(e) => write!(f, "while looking for a steady state: {e}"),
+            SteadyStateError::NotReached {
+                time,
+                species,
+                rate,
+            } => write!(
+                f,
+                "no steady state within t = {time:e}: `{species}` still changes at {rate:e} per time unit\n\
+                 help: a species that is made but never removed (or removed but never made) grows without bound; \
+                 give it a loss or a source"
+            ),
+        }
+    }
+}
+
+/// Integrates from `y0` in windows of growing length until every species is steady,
+/// and returns that state.
+pub fn steady_state(
+    system: &System,
+    y0: &[f64],
+    settings: &Settings,
+) -> Result<Vec<f64>, SteadyStateError> {
+    let mut y = y0.to_vec();
+    let mut dy = vec![0.0; y.len()];
+    let mut elapsed = 0.0;
+    let mut window = STEADY_FIRST;
+    loop {
+        system.rhs(&y, &mut dy);
+        let worst = y
+            .iter()
+            .zip(&dy)
+            .enumerate()
+            .map(|(i, (v, d))| (i, d.abs() / (v.abs() + STEADY_FLOOR)))
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        match worst {
+            None => return Ok(y),
+            Some((_, r)) if r <= STEADY_RELATIVE_RATE => return Ok(y),
+            Some((i, _)) if window > STEADY_LONGEST => {
+                return Err(SteadyStateError::NotReached {
+                    time: elapsed,
+                    species: system.species_names()[i].clone(),
+                    rate: dy[i],
+                });
+            }
+            Some(_) => {}
+        }
+        let part = solve::solve(system, 0.0, &y, &[0.0, window], settings)
+            .map_err(SteadyStateError::Solve)?;
+        if let Some(last) = part.states.last() {
+            y.clone_from(last);
+        }
+        elapsed += window;
+        window *= 10.0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::load_str;
+
+    fn compile(text: &str) -> System {
+        let model = load_str("t.pathway", text).model.expect("checks");
+        crate::finish(model).expect("compiles").system
+    }
+
+    fn tight() -> Settings {
+        Settings {
+            rtol: 1e-10,
+            atol: 1e-12,
+            ..Settings::default()
+        }
+    }
+
+    /// A made at rate `u`, lost at k = 0.5 /min; u steps 0 → 2 at t = 3 and back to 0
+    /// at t = 7. Closed form per piece: A(t) = u/k + (A(t₀) − u/k)·e^(−k(t−t₀)).
+    /// Agreement to 1e-7 relative, with the solver at rtol 1e-10.
+    #[test]
+    fn steps_apply_at_their_times() {
+        let sys = compile(
+            "input u = 0 uM/min\nspecies A = 1 uM\nmake: -> A ; u\nloss: A -> @ 0.5 /min\n",
+        );
+        let protocol = Protocol::new(vec![
+            Step {
+                time: 7.0,
+                input: InputId(0),
+                value: 0.0,
+            },
+            Step {
+                time: 3.0,
+                input: InputId(0),
+                value: 2.0,
+            },
+        ]);
+        let times: Vec<f64> = (0..=20).map(|k| k as f64 * 0.5).collect();
+        let t = run(&sys, &sys.initial, &protocol, &times, &tight()).expect("solves");
+        assert_eq!(t.times, times);
+        let k = 0.5;
+        let a3 = (-k * 3.0f64).exp();
+        let a7 = 4.0 + (a3 - 4.0) * (-k * 4.0f64).exp();
+        for (time, y) in t.times.iter().zip(&t.states) {
+            let want = if *time <= 3.0 {
+                (-k * time).exp()
+            } else if *time <= 7.0 {
+                4.0 + (a3 - 4.0) * (-k * (time - 3.0)).exp()
+            } else {
+                a7 * (-k * (time - 7.0)).exp()
+            };
+            assert!(
+                (y[0] - want).abs() <= 1e-7 * want,
+                "A({time}) = {}, want {want}",
+                y[0]
+            );
+        }
+    }
+
+    /// Steps at or before the start apply before integrating; output times that fall
+    /// between steps and none at the steps themselves still come out in order.
+    #[test]
+    fn a_step_at_the_start_applies_first() {
+        let sys = compile("input u = 0 uM/min\nspecies A = 0 uM\nmake: -> A ; u\n");
+        let protocol = Protocol::new(vec![Step {
+            time: 0.0,
+            input: InputId(0),
+            value: 1.0,
+        }]);
+        let t = run(&sys, &sys.initial, &protocol, &[0.0, 2.5, 5.0], &tight()).expect("solves");
+        assert_eq!(t.times, vec![0.0, 2.5, 5.0]);
+        assert!((t.states[2][0] - 5.0).abs() < 1e-8);
+    }
+
+    /// A ⇌ B with kf = 2, kr = 1 settles at B/A = 2 with A + B conserved.
+    #[test]
+    fn steady_state_of_a_reversible_binding() {
+        let sys = compile("species A = 3 uM, B = 0 uM\nbind: A <-> B @ 2 /min, 1 /min\n");
+        let y = steady_state(&sys, &sys.initial, &tight()).expect("steady");
+        assert!(
+            (y[0] - 1.0).abs() < 1e-7 && (y[1] - 2.0).abs() < 1e-7,
+            "{y:?}"
+        );
+    }
+
+    /// Synthesis with no loss has no steady state; the error names the species.
+    #[test]
+    fn unbounded_growth_has_no_steady_state() {
+        let sys =
+            compile("species A = 0 uM, B = 1 uM\nmake: -> A ; 1 uM/min\nloss: B -> @ 1 /min\n");
+        match steady_state(&sys, &sys.initial, &Settings::default()) {
+            Err(SteadyStateError::NotReached { species, .. }) => assert_eq!(species, "A"),
+            other => panic!("expected NotReached, got {other:?}"),
+        }
+    }
+}
