@@ -116,24 +116,31 @@ pub fn build(model: &Model) -> Network {
             target,
         );
     }
-    // Each species depends on what its rate of change reads.
-    for (i, _) in model.species.iter().enumerate() {
+    // Each species depends on what its rate of change reads. The net stoichiometry of
+    // every (species, reaction) pair is gathered in one pass over the reactions, so
+    // the cost follows the number of reaction terms, not species × reactions.
+    let mut net: Vec<Vec<(usize, i64)>> = vec![Vec::new(); model.species.len()];
+    for (k, r) in model.reactions.iter().enumerate() {
+        let terms = r
+            .products
+            .iter()
+            .map(|&(s, n)| (s, n as i64))
+            .chain(r.reactants.iter().map(|&(s, n)| (s, -(n as i64))));
+        for (s, n) in terms {
+            let list = &mut net[s.index()];
+            match list.iter_mut().find(|(r, _)| *r == k) {
+                Some((_, m)) => *m += n,
+                None => list.push((k, n)),
+            }
+        }
+    }
+    for (i, terms) in net.iter().enumerate() {
         let s = SpeciesId(i as u32);
         let mut f = Expr::Num(0.0);
-        for r in &model.reactions {
-            let net: i64 = r
-                .products
-                .iter()
-                .filter(|(x, _)| *x == s)
-                .map(|(_, n)| *n as i64)
-                .sum::<i64>()
-                - r.reactants
-                    .iter()
-                    .filter(|(x, _)| *x == s)
-                    .map(|(_, n)| *n as i64)
-                    .sum::<i64>();
-            if net != 0 {
-                let scale = net as f64 * model.compartments[r.compartment.index()].size
+        for &(k, n) in terms {
+            if n != 0 {
+                let r = &model.reactions[k];
+                let scale = n as f64 * model.compartments[r.compartment.index()].size
                     / model.compartments[model.species[i].compartment.index()].size;
                 f = crate::model::expr::add(
                     f,
