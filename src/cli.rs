@@ -42,11 +42,13 @@ enum Color {
 enum Command {
     /// Check files and print a summary of each model, or every problem found
     Check {
+        /// `.pathway` files, each checked with its imports
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
     /// Integrate a model from its initial state and write a tidy table
     Run {
+        /// The `.pathway` file to simulate (its imports are read too)
         file: PathBuf,
         /// How long to simulate, e.g. `7d`, `90 min`, `30s` (no unit: the model's time unit)
         #[arg(long, default_value = "1d")]
@@ -57,6 +59,7 @@ enum Command {
         /// Write here instead of standard output (written whole or not at all)
         #[arg(long, short)]
         out: Option<PathBuf>,
+        /// Columns time, variable, value (csv, tsv), or one JSON document
         #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
         format: TableFormat,
         #[command(flatten)]
@@ -64,7 +67,9 @@ enum Command {
     },
     /// Write the reaction network as DOT (Graphviz) or Mermaid
     Graph {
+        /// The `.pathway` file whose reaction network to draw
         file: PathBuf,
+        /// Graph language: species as ellipses, reactions as boxes, modifiers dashed
         #[arg(long, value_enum, default_value_t = GraphArg::Dot)]
         format: GraphArg,
         /// Write here instead of standard output
@@ -73,6 +78,7 @@ enum Command {
     },
     /// Rewrite files in canonical form, keeping comments
     Fmt {
+        /// `.pathway` files to rewrite in place
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Change nothing; exit 1 if any file is not in canonical form
@@ -86,13 +92,13 @@ struct SolverArgs {
     /// Integration method: `bdf` (stiff, default), `dopri5` or `dop853` (non-stiff)
     #[arg(long, value_enum, default_value_t = SolverArg::Bdf)]
     solver: SolverArg,
-    /// Relative tolerance
+    /// Relative tolerance [default: 1e-6]
     #[arg(long)]
     rtol: Option<f64>,
-    /// Absolute tolerance, in the model's concentration unit
+    /// Absolute tolerance, in the model's concentration unit [default: 1e-9]
     #[arg(long)]
     atol: Option<f64>,
-    /// Most steps the solver may take
+    /// Most steps the solver may take in one run [default: 100000]
     #[arg(long)]
     max_steps: Option<usize>,
 }
