@@ -46,22 +46,52 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Integrate a model from its initial state and write a tidy table
+    /// Integrate a model from its initial state, or run its experiments, and write a
+    /// tidy table
     Run {
         /// The `.pathway` file to simulate (its imports are read too)
         file: PathBuf,
-        /// How long to simulate, e.g. `7d`, `90 min`, `30s` (no unit: the model's time unit)
-        #[arg(long, default_value = "1d")]
-        until: String,
-        /// Output interval, e.g. `1min`, `1h`
-        #[arg(long, default_value = "1min")]
-        every: String,
+        /// Run this experiment of the file (or `all`): from its genotype's steady state,
+        /// through its schedule, with every species and readout in the table
+        #[arg(long, short)]
+        experiment: Option<String>,
+        /// How long to simulate, e.g. `7d`, `90 min`, `30s` (no unit: the model's time
+        /// unit) [default: 1d]
+        #[arg(long, conflicts_with = "experiment")]
+        until: Option<String>,
+        /// Output interval, e.g. `1min`, `1h` [default: 1min]
+        #[arg(long, conflicts_with = "experiment")]
+        every: Option<String>,
         /// Write here instead of standard output (written whole or not at all)
         #[arg(long, short)]
         out: Option<PathBuf>,
         /// Columns time, variable, value (csv, tsv), or one JSON document
         #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
         format: TableFormat,
+        #[command(flatten)]
+        solver: SolverArgs,
+    },
+    /// Evaluate every `expect` line and print a table; exit 1 if any fails
+    Test {
+        /// `.pathway` files whose expectations to evaluate, each with its imports
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        solver: SolverArgs,
+    },
+    /// The pairwise occlusion matrix of single-drug experiments
+    Occlusion {
+        /// The `.pathway` file that defines the experiments
+        file: PathBuf,
+        /// The readout whose effects are compared, e.g. `fEPSP`
+        #[arg(long)]
+        readout: String,
+        /// When to compare, after the second experiment begins, e.g. `150min`
+        #[arg(long)]
+        at: String,
+        /// Two or more experiments, each applying one drug
+        #[arg(required = true, num_args = 2..)]
+        experiments: Vec<String>,
         #[command(flatten)]
         solver: SolverArgs,
     },
@@ -117,6 +147,16 @@ enum TableFormat {
     Json,
 }
 
+impl From<TableFormat> for Format {
+    fn from(f: TableFormat) -> Format {
+        match f {
+            TableFormat::Csv => Format::Csv,
+            TableFormat::Tsv => Format::Tsv,
+            TableFormat::Json => Format::Json,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum GraphArg {
     Dot,
@@ -137,12 +177,36 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check { files } => ui.check(&files),
         Command::Run {
             file,
+            experiment: Some(name),
+            out,
+            format,
+            solver,
+            ..
+        } => ui.run_experiments(&file, &name, out.as_deref(), format, &solver),
+        Command::Run {
+            file,
+            experiment: None,
             until,
             every,
             out,
             format,
             solver,
-        } => ui.run(&file, &until, &every, out.as_deref(), format, &solver),
+        } => ui.run(
+            &file,
+            until.as_deref().unwrap_or("1d"),
+            every.as_deref().unwrap_or("1min"),
+            out.as_deref(),
+            format,
+            &solver,
+        ),
+        Command::Test { files, solver } => ui.test(&files, &solver),
+        Command::Occlusion {
+            file,
+            readout,
+            at,
+            experiments,
+            solver,
+        } => ui.occlusion(&file, &readout, &at, &experiments, &solver),
         Command::Graph { file, format, out } => ui.graph(&file, format, out.as_deref()),
         Command::Fmt { files, check } => ui.fmt(&files, check),
     };
@@ -222,12 +286,139 @@ impl Ui {
             times: trajectory.times,
             values: trajectory.states,
         };
-        let format = match format {
-            TableFormat::Csv => Format::Csv,
-            TableFormat::Tsv => Format::Tsv,
-            TableFormat::Json => Format::Json,
+        self.emit(out, &table::write(&series, format.into()))
+    }
+
+    fn run_experiments(
+        &self,
+        file: &Path,
+        name: &str,
+        out: Option<&Path>,
+        format: TableFormat,
+        solver: &SolverArgs,
+    ) -> Result<(), Failed> {
+        let checked = self.load(file)?;
+        let model = &checked.model;
+        let settings = self.settings(solver)?;
+        let chosen: Vec<usize> = if name == "all" {
+            (0..model.experiments.len()).collect()
+        } else {
+            vec![self.experiment(model, name)?]
         };
-        self.emit(out, &table::write(&series, format))
+        if chosen.is_empty() {
+            return Err(self.error(&format!("`{}` defines no experiments", file.display())));
+        }
+        // Species, then inputs (the drug levels the schedule sets), then readouts.
+        let mut variables = checked.system.species_names().to_vec();
+        variables.extend(model.inputs.iter().map(|i| i.name.clone()));
+        variables.extend(model.readouts.iter().map(|r| r.name.clone()));
+        let mut predictions = Vec::new();
+        for k in chosen {
+            let p = pathrules::experiment::predict(
+                model,
+                &checked.system,
+                &model.experiments[k],
+                &[],
+                &settings,
+            )
+            .map_err(|e| self.error(&e.to_string()))?;
+            predictions.push(p);
+        }
+        let runs: Vec<table::Run> = predictions
+            .iter()
+            .map(|p| table::Run {
+                experiment: &p.experiment,
+                genotype: p.genotype.as_deref().unwrap_or(""),
+                series: Series {
+                    time_unit: model.units.time.as_str(),
+                    concentration_unit: model.units.concentration.as_str(),
+                    variables: variables.clone(),
+                    times: p.times.clone(),
+                    values: p
+                        .states
+                        .iter()
+                        .zip(&p.inputs)
+                        .zip(&p.readouts)
+                        .map(|((y, u), r)| y.iter().chain(u).chain(r).copied().collect())
+                        .collect(),
+                },
+            })
+            .collect();
+        self.emit(out, &table::write_runs(&runs, format.into()))
+    }
+
+    /// The index of the experiment called `name`, or an error naming the choices.
+    fn experiment(&self, model: &pathrules::Model, name: &str) -> Result<usize, Failed> {
+        model
+            .experiments
+            .iter()
+            .position(|e| e.name == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = model.experiments.iter().map(|e| e.name.as_str()).collect();
+                self.error(&if names.is_empty() {
+                    format!("no experiment is named `{name}`; the model defines none")
+                } else {
+                    format!(
+                        "no experiment is named `{name}`; the model defines {}",
+                        names.join(", ")
+                    )
+                })
+            })
+    }
+
+    fn test(&self, files: &[PathBuf], solver: &SolverArgs) -> Result<(), Failed> {
+        let settings = self.settings(solver)?;
+        let mut failed = false;
+        for file in files {
+            let Ok(checked) = self.load(file) else {
+                failed = true;
+                continue;
+            };
+            let verdicts = pathrules::analysis::expectations(&checked, &settings);
+            if verdicts.is_empty() {
+                out(&format!("{}: no expectations\n", file.display()));
+                continue;
+            }
+            failed |= verdicts.iter().any(|v| !v.pass);
+            out(&format!("{}:\n", file.display()));
+            out(&pathrules::output::verdict::table(&checked.model, &verdicts));
+        }
+        if failed { Err(Failed) } else { Ok(()) }
+    }
+
+    fn occlusion(
+        &self,
+        file: &Path,
+        readout: &str,
+        at: &str,
+        experiments: &[String],
+        solver: &SolverArgs,
+    ) -> Result<(), Failed> {
+        let checked = self.load(file)?;
+        let model = &checked.model;
+        let settings = self.settings(solver)?;
+        let time = self.duration("--at", at, &model.units)?;
+        let r = model
+            .readouts
+            .iter()
+            .position(|x| x.name == readout)
+            .ok_or_else(|| {
+                let names: Vec<&str> = model.readouts.iter().map(|x| x.name.as_str()).collect();
+                self.error(&format!(
+                    "no readout is named `{readout}`; the model defines {}",
+                    if names.is_empty() { "none".to_string() } else { names.join(", ") }
+                ))
+            })?;
+        let chosen = experiments
+            .iter()
+            .map(|e| self.experiment(model, e))
+            .collect::<Result<Vec<_>, _>>()?;
+        let matrix = pathrules::analysis::occlusion_matrix(&checked, &chosen, r, time, &settings)
+            .map_err(|e| self.error(&e.to_string()))?;
+        out(&pathrules::output::verdict::occlusion_matrix(
+            model, &chosen, &matrix, readout, at,
+        ));
+        Ok(())
     }
 
     fn graph(&self, file: &Path, format: GraphArg, out: Option<&Path>) -> Result<(), Failed> {

@@ -7,6 +7,7 @@
 //! (input protocols, steady states) → `output` (tables, graphs). Each stage is a free function on data and does no I/O; the one
 //! exception is `FsLoader`, the file-system `Loader` the CLI and examples use.
 
+pub mod analysis;
 pub mod experiment;
 pub mod model;
 pub mod network;

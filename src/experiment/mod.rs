@@ -7,6 +7,13 @@
 //! system settles to, which experiments start from (pre-equilibration). This stage
 //! takes a `System` and produces trajectories; it never reads syntax or files.
 
+mod predict;
+
+pub use predict::{
+    ExperimentError, ExperimentErrorKind, Prediction, evaluate_readouts, genotype_system, grid,
+    predict, protocol, starting_state,
+};
+
 use crate::model::InputId;
 use crate::ode::System;
 use crate::solve::{self, Settings, SolveError, Stats, Trajectory};
@@ -19,21 +26,109 @@ pub struct Step {
     pub value: f64,
 }
 
-/// Input steps in time order; steps at one time apply in the order given.
+/// At `time`, a dose of `amount` (a concentration: the level reached if absorption
+/// were instant and nothing were eliminated) enters `input` through first-order
+/// absorption (rate constant `ka`) and elimination (`ke`), both per base time unit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Dose {
+    pub time: f64,
+    pub input: InputId,
+    pub amount: f64,
+    pub ka: f64,
+    pub ke: f64,
+}
+
+impl Dose {
+    /// The Bateman function: the dose's contribution to its input at time `t`.
+    pub fn level(&self, t: f64) -> f64 {
+        let tau = t - self.time;
+        if tau <= 0.0 {
+            return 0.0;
+        }
+        let (ka, ke) = (self.ka, self.ke);
+        if (ka - ke).abs() <= 1e-9 * ka.max(ke) {
+            // The limit ka → ke: D·k·τ·e^(−kτ).
+            return self.amount * ka * tau * (-ka * tau).exp();
+        }
+        self.amount * ka / (ka - ke) * ((-ke * tau).exp() - (-ka * tau).exp())
+    }
+}
+
+/// Input steps and doses in time order; steps at one time apply in the order given.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Protocol {
     steps: Vec<Step>,
+    doses: Vec<Dose>,
 }
 
 impl Protocol {
-    pub fn new(mut steps: Vec<Step>) -> Protocol {
+    pub fn new(steps: Vec<Step>) -> Protocol {
+        Protocol::with_doses(steps, Vec::new())
+    }
+
+    pub fn with_doses(mut steps: Vec<Step>, mut doses: Vec<Dose>) -> Protocol {
         // A stable sort keeps the written order of steps at the same time.
         steps.sort_by(|a, b| a.time.total_cmp(&b.time));
-        Protocol { steps }
+        doses.sort_by(|a, b| a.time.total_cmp(&b.time));
+        Protocol { steps, doses }
     }
 
     pub fn steps(&self) -> &[Step] {
         &self.steps
+    }
+
+    pub fn doses(&self) -> &[Dose] {
+        &self.doses
+    }
+
+    /// Every input's value at `t`: the declared values of `system`, the last step at
+    /// or before `t`, plus what the doses contribute.
+    pub fn inputs_at(&self, system: &System, t: f64) -> Vec<f64> {
+        let mut inputs = system.inputs.clone();
+        for s in self.steps.iter().take_while(|s| s.time <= t) {
+            if let Some(v) = inputs.get_mut(s.input.index()) {
+                *v = s.value;
+            }
+        }
+        add_doses(&self.doses, t, &mut inputs);
+        inputs
+    }
+}
+
+fn add_doses(doses: &[Dose], t: f64, inputs: &mut [f64]) {
+    for d in doses.iter().take_while(|d| d.time < t) {
+        if let Some(v) = inputs.get_mut(d.input.index()) {
+            *v += d.level(t);
+        }
+    }
+}
+
+/// A system whose inputs also carry doses: the inputs are recomputed at every time.
+struct Dosed<'a> {
+    system: &'a System,
+    doses: &'a [Dose],
+}
+
+impl Dosed<'_> {
+    fn inputs(&self, t: f64) -> Vec<f64> {
+        let mut inputs = self.system.inputs.clone();
+        add_doses(self.doses, t, &mut inputs);
+        inputs
+    }
+}
+
+impl solve::Problem for Dosed<'_> {
+    fn dim(&self) -> usize {
+        self.system.dim()
+    }
+    fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
+        self.system.rhs_with(&self.inputs(t), y, dy)
+    }
+    fn jacobian(&self, t: f64, y: &[f64], jac: &mut [f64]) {
+        self.system.jacobian_with(&self.inputs(t), y, jac)
+    }
+    fn component_name(&self, i: usize) -> &str {
+        solve::Problem::component_name(self.system, i)
     }
 }
 
@@ -63,8 +158,15 @@ pub fn run(
     let mut state = y0.to_vec();
     let mut start = t0;
     let mut next_time = 0usize;
-    // Segment ends: each distinct step time inside the run, then the end itself.
-    let mut cuts: Vec<f64> = later.iter().map(|s| s.time).filter(|&t| t < end).collect();
+    // Segment ends: each distinct step or dose time inside the run, then the end
+    // itself. A dose starts a curve whose slope jumps, so the solver restarts there.
+    let mut cuts: Vec<f64> = later
+        .iter()
+        .map(|s| s.time)
+        .chain(protocol.doses.iter().map(|d| d.time))
+        .filter(|&t| t > t0 && t < end)
+        .collect();
+    cuts.sort_by(f64::total_cmp);
     cuts.dedup();
     cuts.push(end);
     let mut step_index = 0usize;
@@ -79,7 +181,15 @@ pub fn run(
         if segment.first() != Some(&start) {
             segment.insert(0, start);
         }
-        let part = solve::solve(&sys, start, &state, &segment, settings)?;
+        let part = if protocol.doses.is_empty() {
+            solve::solve(&sys, start, &state, &segment, settings)?
+        } else {
+            let dosed = Dosed {
+                system: &sys,
+                doses: &protocol.doses,
+            };
+            solve::solve(&dosed, start, &state, &segment, settings)?
+        };
         add_stats(&mut out.stats, &part.stats);
         // Keep the requested times only: not the restart point (already reported or
         // not asked for) and not a cut nobody asked for.

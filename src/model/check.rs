@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+mod protocol;
+
 use super::error::CheckError;
 use super::expr::{self, Expr, Func, Var};
 use super::units::{self, BaseUnits, Dim};
@@ -17,6 +19,8 @@ pub fn check(files: &[ast::File]) -> Result<Model, Vec<Diagnostic>> {
         symbols: HashMap::new(),
         units: BaseUnits::default(),
         labels: HashMap::new(),
+        in_readout: false,
+        baselines: Vec::new(),
     };
     let stmts: Vec<&Stmt> = files
         .iter()
@@ -45,6 +49,11 @@ struct Checker {
     symbols: HashMap<String, (Var, Span)>,
     units: BaseUnits,
     labels: HashMap<String, Span>,
+    /// Whether the expression being checked is a readout's, where readouts and
+    /// `baseline(...)` may be used.
+    in_readout: bool,
+    /// The arguments of the `baseline(...)` calls met so far.
+    baselines: Vec<Expr>,
 }
 
 impl Checker {
@@ -118,6 +127,12 @@ impl Checker {
             lets: Vec::new(),
             reactions: Vec::new(),
             chains: Vec::new(),
+            pks: Vec::new(),
+            genotypes: Vec::new(),
+            readouts: Vec::new(),
+            baselines: Vec::new(),
+            experiments: Vec::new(),
+            expectations: Vec::new(),
         };
 
         // Declare every name first, so uses may come before definitions and across
@@ -247,6 +262,7 @@ impl Checker {
                 _ => {}
             }
         }
+        self.protocols(stmts, &mut model);
         model
     }
 
@@ -408,9 +424,32 @@ impl Checker {
         match &e.kind {
             ast::ExprKind::Number(q) => Expr::Num(self.quantity(q, None)),
             ast::ExprKind::Name(id) => match self.lookup(id) {
+                Some(v @ Var::Readout(_)) if !self.in_readout => {
+                    self.wrong_kind(id, v, "a species, parameter, input or let");
+                    Expr::Num(f64::NAN)
+                }
                 Some(v) => Expr::Var(v),
                 None => Expr::Num(f64::NAN),
             },
+            ast::ExprKind::Call(name, args) if name.name == "baseline" => {
+                if !self.in_readout {
+                    self.errors
+                        .push(CheckError::BaselineOutsideReadout { span: e.span });
+                    return Expr::Num(f64::NAN);
+                }
+                if args.len() != 1 {
+                    self.errors.push(CheckError::WrongArity {
+                        span: e.span,
+                        name: "baseline",
+                        expected: 1,
+                        found: args.len(),
+                    });
+                    return Expr::Num(f64::NAN);
+                }
+                let inner = self.expr(&args[0]);
+                self.baselines.push(inner);
+                Expr::Var(Var::Baseline((self.baselines.len() - 1) as u32))
+            }
             ast::ExprKind::Neg(a) => expr::neg(self.expr(a)),
             ast::ExprKind::Binary(op, a, b) => {
                 let (a, b) = (Box::new(self.expr(a)), Box::new(self.expr(b)));
@@ -601,6 +640,8 @@ pub(crate) fn kind_name(v: Var) -> &'static str {
         Var::Input(_) => "input",
         Var::Let(_) => "let",
         Var::Compartment(_) => "compartment",
+        Var::Readout(_) => "readout",
+        Var::Baseline(_) => "baseline",
     }
 }
 

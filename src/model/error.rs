@@ -124,6 +124,32 @@ pub enum CheckError {
     /// A parameter, input or compartment value that is not finite after conversion,
     /// such as `param k = 1e308 /s` in minutes.
     NotFinite { span: Span },
+    /// `expect ket: fEPSP at 1 h > 110` where no experiment `ket` exists; also a
+    /// genotype, readout, reaction label or pk input that is not there.
+    Unknown {
+        span: Span,
+        what: &'static str,
+        name: String,
+        suggestion: Option<String>,
+    },
+    /// `experiment a extends b { … }` and `experiment b extends a { … }`.
+    ExtendsCycle { span: Span, names: Vec<String> },
+    /// An experiment with no `run T every Δ`, itself or inherited.
+    NoRun { span: Span, name: String },
+    /// `at 30 set ketamine = 0 uM`: a time without a unit.
+    TimeNeedsUnit { span: Span },
+    /// `run 3 h every 0 min`, `at -5 min …`, `within -2`.
+    BadValue { span: Span, reason: String },
+    /// `at 0 h dose ketamine = 10 uM` with no `pk ketamine …`.
+    NoPk { span: Span, name: String },
+    /// `-> A ; k * baseline(A)`: baseline outside a readout.
+    BaselineOutsideReadout { span: Span },
+    /// `expect ket: fEPSP at 5 h > 110` where `ket` runs for 3 h.
+    OutsideRun {
+        span: Span,
+        experiment: String,
+        until: String,
+    },
 }
 
 impl CheckError {
@@ -362,6 +388,69 @@ impl CheckError {
                 "mass action multiplies the constant by each reactant's concentration{}; e.g. `/min` for order 1, `/uM/min` for order 2",
                 if *order == 1 { "" } else { ", once per unit of stoichiometry" }
             )),
+            Unknown {
+                span,
+                what,
+                name,
+                suggestion,
+            } => {
+                let d = Diagnostic::error(format!("no {what} is named `{name}`"), *span, format!("not a {what}"));
+                match suggestion {
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    None => d.with_help(format!("define the {what} in this file or in a file it imports")),
+                }
+            }
+            ExtendsCycle { span, names } => Diagnostic::error(
+                "experiments extend each other in a cycle",
+                *span,
+                "this `extends` closes the cycle",
+            )
+            .with_help(format!(
+                "the cycle is {}; an experiment must extend one that does not extend it back",
+                names.join(" → ")
+            )),
+            NoRun { span, name } => Diagnostic::error(
+                format!("experiment `{name}` does not say how long to run"),
+                *span,
+                "no `run` line here or in what it extends",
+            )
+            .with_help("add a line such as `run 3 h every 1 min`"),
+            TimeNeedsUnit { span } => Diagnostic::error(
+                "a time needs a unit",
+                *span,
+                "no unit",
+            )
+            .with_help("write the unit after the number, e.g. `30 min`, `2 h` or `7 d`"),
+            BadValue { span, reason } => Diagnostic::error(
+                reason.clone(),
+                *span,
+                "not allowed here",
+            )
+            .with_help("times are zero or later, intervals and durations are positive, tolerances are not negative"),
+            NoPk { span, name } => Diagnostic::error(
+                format!("`{name}` is dosed but has no pharmacokinetics"),
+                *span,
+                "dosed here",
+            )
+            .with_help(format!(
+                "declare its half-lives, e.g. `pk {name} absorption = 5 min, elimination = 30 min`, or use `set` for a bath concentration"
+            )),
+            BaselineOutsideReadout { span } => Diagnostic::error(
+                "`baseline` can be used only in a readout",
+                *span,
+                "used here",
+            )
+            .with_help("baseline(x) is x at the start of an experiment; define a `readout` that uses it"),
+            OutsideRun {
+                span,
+                experiment,
+                until,
+            } => Diagnostic::error(
+                format!("experiment `{experiment}` ends at {until}, before this time"),
+                *span,
+                "after the end of the run",
+            )
+            .with_help(format!("lengthen the `run` of `{experiment}` or ask about an earlier time")),
             NotFinite { span } => Diagnostic::error(
                 "this value is not a finite number in base units",
                 *span,

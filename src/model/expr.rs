@@ -14,6 +14,11 @@ pub enum Var {
     Input(InputId),
     Let(LetId),
     Compartment(CompartmentId),
+    /// A readout (an index into `Model::readouts`); only readouts read readouts.
+    Readout(u32),
+    /// A value at the start of an experiment (an index into `Model::baselines`);
+    /// only readouts use `baseline(...)`.
+    Baseline(u32),
 }
 
 /// The functions a rate law may call. `Step` is internal: it appears only in

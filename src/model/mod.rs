@@ -9,6 +9,7 @@ mod check;
 mod dims;
 mod error;
 pub mod expr;
+pub mod protocol;
 mod load;
 pub mod units;
 
@@ -16,6 +17,7 @@ pub use check::check;
 pub use error::CheckError;
 pub use expr::{Expr, Func, Var};
 pub use load::{Loaded, Loader, load, load_str};
+pub use protocol::{Experiment, Expectation, Genotype, Pk, Readout};
 pub use units::{BaseUnits, Dim};
 
 use crate::syntax::Span;
@@ -61,6 +63,14 @@ pub struct Model {
     pub lets: Vec<Let>,
     pub reactions: Vec<Reaction>,
     pub chains: Vec<Chain>,
+    pub pks: Vec<Pk>,
+    pub genotypes: Vec<Genotype>,
+    /// In the order they can be evaluated: each reads only readouts before it.
+    pub readouts: Vec<Readout>,
+    /// The arguments of every `baseline(...)` in the readouts.
+    pub baselines: Vec<Expr>,
+    pub experiments: Vec<Experiment>,
+    pub expectations: Vec<Expectation>,
 }
 
 #[derive(Clone, Debug)]
@@ -170,6 +180,8 @@ impl Model {
             Var::Input(id) => &self.inputs[id.index()].name,
             Var::Let(id) => &self.lets[id.index()].name,
             Var::Compartment(id) => &self.compartments[id.index()].name,
+            Var::Readout(k) => &self.readouts[k as usize].name,
+            Var::Baseline(_) => "baseline",
         }
     }
 
@@ -191,6 +203,8 @@ impl Model {
             Var::Input(id) => inputs.get(id.index()).copied().unwrap_or(f64::NAN),
             Var::Let(id) => lets.get(id.index()).copied().unwrap_or(f64::NAN),
             Var::Compartment(id) => self.compartments[id.index()].size,
+            // Readouts are evaluated by the experiment stage, which knows the run.
+            Var::Readout(_) | Var::Baseline(_) => f64::NAN,
         }
     }
 

@@ -317,6 +317,47 @@ impl Network {
         })
     }
 
+    /// Where the influences of two sets of inputs converge on the way to `targets`:
+    /// the nodes that every path from `a` to a target passes through and every path
+    /// from `b` does too (common dominators of the targets, each computed in the
+    /// influence graph restricted to what one set reaches). In the order the paths
+    /// from `a` reach them, so the first is where both drugs' routes first meet.
+    pub fn convergence(&self, a: &[Var], b: &[Var], targets: &[Var]) -> Vec<Var> {
+        let from_a = self.dominators_of(a, targets);
+        let from_b = self.dominators_of(b, targets);
+        from_a.into_iter().filter(|v| from_b.contains(v)).collect()
+    }
+
+    /// The nodes every path from `roots` to any of `targets` passes through, from the
+    /// roots' side to the targets' (roots excluded, targets included).
+    fn dominators_of(&self, roots: &[Var], targets: &[Var]) -> Vec<Var> {
+        // A copy of the graph with a source feeding the roots and a sink fed by the
+        // targets, so one dominator tree answers for all of them.
+        let mut g: DiGraph<Option<Var>, ()> = self.influence.map(|_, v| Some(*v), |_, _| ());
+        let source = g.add_node(None);
+        let sink = g.add_node(None);
+        for r in roots {
+            if let Some(&n) = self.influence_index.get(r) {
+                g.add_edge(source, n, ());
+            }
+        }
+        for t in targets {
+            if let Some(&n) = self.influence_index.get(t) {
+                g.add_edge(n, sink, ());
+            }
+        }
+        let doms = petgraph::algo::dominators::simple_fast(&g, source);
+        let Some(chain) = doms.dominators(sink) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Var> = chain
+            .filter_map(|n| g[n])
+            .filter(|v| !roots.contains(v))
+            .collect();
+        out.reverse();
+        out
+    }
+
     /// The direct influences of `v`: (target, sign), in graph order.
     pub fn influences_of(&self, v: Var) -> Vec<(Var, Sign)> {
         let Some(&n) = self.influence_index.get(&v) else {

@@ -285,7 +285,12 @@ impl System {
                     Var::Input(i) => Op::Input(i.0),
                     Var::Let(l) => Op::Let(l.0),
                     // Compartments are folded into constants before emitting.
-                    Var::Compartment(_) => Op::Const(f64::NAN),
+                    // Compartments are folded to constants before emission, and the
+                    // checker admits readouts and baselines only in readouts, which
+                    // are never compiled.
+                    Var::Compartment(_) | Var::Readout(_) | Var::Baseline(_) => {
+                        Op::Const(f64::NAN)
+                    }
                 });
                 1
             }
@@ -329,7 +334,7 @@ impl System {
 
     /// Runs one segment on `stack`, which holds at least `max_stack` slots.
     #[inline]
-    fn run(&self, seg: Segment, y: &[f64], lets: &[f64], stack: &mut [f64]) -> f64 {
+    fn run(&self, seg: Segment, y: &[f64], inputs: &[f64], lets: &[f64], stack: &mut [f64]) -> f64 {
         let mut top = 0usize;
         for op in &self.ops[seg.start as usize..seg.end as usize] {
             match *op {
@@ -346,7 +351,7 @@ impl System {
                     top += 1;
                 }
                 Op::Input(i) => {
-                    stack[top] = self.inputs[i as usize];
+                    stack[top] = inputs[i as usize];
                     top += 1;
                 }
                 Op::Let(i) => {
@@ -390,20 +395,25 @@ impl System {
     }
 
     /// Evaluates every let at `y` into `lets`, in order.
-    fn eval_lets(&self, y: &[f64], lets: &mut [f64], stack: &mut [f64]) {
+    fn eval_lets(&self, y: &[f64], inputs: &[f64], lets: &mut [f64], stack: &mut [f64]) {
         for (k, l) in self.lets.iter().enumerate() {
-            lets[k] = self.run(l.value, y, lets, stack);
+            lets[k] = self.run(l.value, y, inputs, lets, stack);
         }
     }
 
-    /// dy = f(y).
+    /// dy = f(y) at the system's own input values.
     pub fn rhs(&self, y: &[f64], dy: &mut [f64]) {
+        self.rhs_with(&self.inputs, y, dy)
+    }
+
+    /// dy = f(y) with the inputs at other values (a dose changing over time).
+    pub fn rhs_with(&self, inputs: &[f64], y: &[f64], dy: &mut [f64]) {
         with_scratch(self.lets.len() + self.max_stack, |scratch| {
             let (lets, stack) = scratch.split_at_mut(self.lets.len());
-            self.eval_lets(y, lets, stack);
+            self.eval_lets(y, inputs, lets, stack);
             dy.fill(0.0);
             for r in &self.reactions {
-                let rate = self.run(r.rate, y, lets, stack);
+                let rate = self.run(r.rate, y, inputs, lets, stack);
                 for &(i, c) in &r.effects {
                     dy[i as usize] += c * rate;
                 }
@@ -413,17 +423,22 @@ impl System {
 
     /// The dense Jacobian ∂fᵢ/∂yⱼ, row-major.
     pub fn jacobian(&self, y: &[f64], jac: &mut [f64]) {
+        self.jacobian_with(&self.inputs, y, jac)
+    }
+
+    /// The Jacobian with the inputs at other values.
+    pub fn jacobian_with(&self, inputs: &[f64], y: &[f64], jac: &mut [f64]) {
         let n = self.dim();
         let n_lets = self.lets.len();
         with_scratch(n_lets + self.let_deps_len + self.max_stack, |scratch| {
             let (lets, rest) = scratch.split_at_mut(n_lets);
             let (dlets, stack) = rest.split_at_mut(self.let_deps_len);
-            self.eval_lets(y, lets, stack);
+            self.eval_lets(y, inputs, lets, stack);
             // d(let)/dy for each let's species dependencies, in evaluation order.
             dlets.fill(0.0);
             for l in &self.lets {
                 for (wrt, seg) in &l.partials.0 {
-                    let p = self.run(*seg, y, lets, stack);
+                    let p = self.run(*seg, y, inputs, lets, stack);
                     match wrt {
                         Wrt::Species(j) => {
                             if let Ok(pos) = l.deps.binary_search(j) {
@@ -443,7 +458,7 @@ impl System {
             jac.fill(0.0);
             for r in &self.reactions {
                 for (wrt, seg) in &r.partials.0 {
-                    let p = self.run(*seg, y, lets, stack);
+                    let p = self.run(*seg, y, inputs, lets, stack);
                     match wrt {
                         Wrt::Species(j) => {
                             for &(i, c) in &r.effects {
@@ -465,14 +480,27 @@ impl System {
         })
     }
 
+    /// The same system with the reactions at these indices (in model order) removed:
+    /// a genotype's disabled and knocked-out reactions.
+    pub fn without_reactions(&self, off: &[usize]) -> System {
+        let mut sys = self.clone();
+        let mut k = 0;
+        sys.reactions.retain(|_| {
+            let keep = !off.contains(&k);
+            k += 1;
+            keep
+        });
+        sys
+    }
+
     /// Net rate of each reaction at `y`, in model order.
     pub fn rates(&self, y: &[f64]) -> Vec<f64> {
         with_scratch(self.lets.len() + self.max_stack, |scratch| {
             let (lets, stack) = scratch.split_at_mut(self.lets.len());
-            self.eval_lets(y, lets, stack);
+            self.eval_lets(y, &self.inputs, lets, stack);
             self.reactions
                 .iter()
-                .map(|r| self.run(r.rate, y, lets, stack))
+                .map(|r| self.run(r.rate, y, &self.inputs, lets, stack))
                 .collect()
         })
     }
@@ -544,7 +572,7 @@ mod tests {
         assert!(sys.max_stack > 100, "{}", sys.max_stack);
         let mut stack = vec![0.0; sys.max_stack];
         // hill(1, 1, n) = 1/2 for any n.
-        assert_eq!(sys.run(seg, &[1.0], &[], &mut stack), 0.5);
+        assert_eq!(sys.run(seg, &[1.0], &[], &[], &mut stack), 0.5);
         let value = deep.eval(&|_| 1.0);
         assert_eq!(value, 0.5);
     }

@@ -1,6 +1,7 @@
-//! Stage 7, output: results in, text out (tables, graphs).
+//! Stage 9, output: results in, text out (tables, graphs, verdicts).
 //!
 //! Writers return strings; only the CLI puts them in files or on the terminal.
 
 pub mod graph;
 pub mod table;
+pub mod verdict;

@@ -2,6 +2,7 @@
 //!
 //! Column order is fixed and documented in the README: `time`, `variable`, `value`,
 //! one row per variable per time point, times ascending and variables in model order.
+//! The runs of experiments put `experiment` and `genotype` columns first.
 //! Numbers are printed in Rust's shortest round-trip form, so output is deterministic.
 
 use serde::Serialize;
@@ -35,15 +36,47 @@ pub fn write(series: &Series, format: Format) -> String {
     }
 }
 
+/// One experiment's run: its name, its genotype (empty for the wild type) and its
+/// series.
+#[derive(Clone, Debug)]
+pub struct Run<'a> {
+    pub experiment: &'a str,
+    pub genotype: &'a str,
+    pub series: Series<'a>,
+}
+
+/// The runs of several experiments in one table.
+pub fn write_runs(runs: &[Run], format: Format) -> String {
+    let sep = match format {
+        Format::Csv => ',',
+        Format::Tsv => '\t',
+        Format::Json => return json_runs(runs),
+    };
+    let mut out = format!("experiment{sep}genotype{sep}time{sep}variable{sep}value\n");
+    for run in runs {
+        let prefix = format!(
+            "{}{sep}{}{sep}",
+            quote(run.experiment, sep),
+            quote(run.genotype, sep)
+        );
+        rows(&run.series, sep, &prefix, &mut out);
+    }
+    out
+}
+
 fn delimited(series: &Series, sep: char) -> String {
     let mut out = String::new();
     out.push_str(&format!("time{sep}variable{sep}value\n"));
+    rows(series, sep, "", &mut out);
+    out
+}
+
+fn rows(series: &Series, sep: char, prefix: &str, out: &mut String) {
     for (t, row) in series.times.iter().zip(&series.values) {
         for (name, v) in series.variables.iter().zip(row) {
-            out.push_str(&format!("{t}{sep}{}{sep}{v}\n", quote(name, sep)));
+            out.push_str(&format!("{prefix}{t}{sep}{}{sep}{v}\n", quote(name, sep)));
         }
     }
-    out
 }
 
 /// Quotes a name for CSV only if it holds the separator, a quote or a line break.
@@ -68,6 +101,55 @@ struct JsonSeries<'a> {
 struct JsonVariable<'a> {
     name: &'a str,
     values: Vec<f64>,
+}
+
+#[derive(Serialize)]
+struct JsonRuns<'a> {
+    schema_version: u32,
+    time_unit: &'a str,
+    concentration_unit: &'a str,
+    experiments: Vec<JsonRun<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRun<'a> {
+    name: &'a str,
+    genotype: &'a str,
+    time: &'a [f64],
+    variables: Vec<JsonVariable<'a>>,
+}
+
+fn variables<'a>(series: &'a Series) -> Vec<JsonVariable<'a>> {
+    series
+        .variables
+        .iter()
+        .enumerate()
+        .map(|(v, name)| JsonVariable {
+            name,
+            values: series.values.iter().map(|row| row[v]).collect(),
+        })
+        .collect()
+}
+
+fn json_runs(runs: &[Run]) -> String {
+    let first = runs.first().map(|r| &r.series);
+    let doc = JsonRuns {
+        schema_version: SCHEMA_VERSION,
+        time_unit: first.map_or("", |s| s.time_unit),
+        concentration_unit: first.map_or("", |s| s.concentration_unit),
+        experiments: runs
+            .iter()
+            .map(|r| JsonRun {
+                name: r.experiment,
+                genotype: r.genotype,
+                time: &r.series.times,
+                variables: variables(&r.series),
+            })
+            .collect(),
+    };
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
 }
 
 fn json(series: &Series) -> String {

@@ -30,6 +30,11 @@ pub enum Stmt {
     Let(Let),
     Reaction(Reaction),
     Chain(Chain),
+    Pk(Pk),
+    Readout(Readout),
+    Genotype(Genotype),
+    Experiment(Experiment),
+    Expect(Expect),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -281,3 +286,213 @@ impl BinOp {
 
 /// Binding strength of unary minus: above `*`, below `^` (so `-x^2` is `-(x^2)`).
 pub const NEG_PRECEDENCE: u8 = 3;
+
+/// `pk ketamine absorption = 2 min, elimination = t_half`: first-order
+/// pharmacokinetics of an input, as two half-lives.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pk {
+    pub input: Ident,
+    pub absorption: Operand,
+    pub elimination: Operand,
+    pub span: Span,
+}
+
+/// A value written as a quantity or as the name of a parameter.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Operand {
+    Quantity(Quantity),
+    Name(Ident),
+}
+
+/// `readout fEPSP = 100 * surface / baseline(surface)`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Readout {
+    pub name: Ident,
+    pub expr: Expr,
+}
+
+/// The items of a `{ ... }` block, each with the comment of its line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block<T> {
+    pub items: Vec<BlockLine<T>>,
+    /// Written on the header's line: `{ a; b }`.
+    pub inline: bool,
+    /// The comment on the closing `}` line of a multi-line block.
+    pub close_comment: Option<String>,
+    /// The opening `{`.
+    pub open: Span,
+}
+
+/// One line of a multi-line block (an item, a comment, both or neither), or one
+/// item of an inline block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BlockLine<T> {
+    pub item: Option<T>,
+    pub comment: Option<String>,
+}
+
+impl<T> Block<T> {
+    pub fn items(&self) -> impl Iterator<Item = &T> {
+        self.items.iter().filter_map(|l| l.item.as_ref())
+    }
+}
+
+/// `genotype S421A { disable mecp2_phos }`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Genotype {
+    pub name: Ident,
+    pub block: Block<GenotypeItem>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum GenotypeItem {
+    /// The species starts at 0 and every reaction making it is off.
+    Knockout(Ident),
+    /// The labelled reaction is off.
+    Disable(Ident),
+    /// A parameter takes another value.
+    Set(Ident, Quantity),
+}
+
+/// `experiment NAME "description" extends OTHER { ... }`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Experiment {
+    pub name: Ident,
+    pub description: Option<Note>,
+    pub extends: Option<Ident>,
+    pub block: Block<ExperimentItem>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExperimentItem {
+    /// `genotype G`
+    Genotype(Ident),
+    /// `start steady` or `start initial`
+    Start(Ident),
+    Event(Event),
+    /// `run T every Δ`
+    Run { until: Time, every: Time, span: Span },
+}
+
+/// `at T [every Δ for D] set INPUT = value` or `... dose INPUT = value`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    pub at: Time,
+    pub repeat: Option<(Time, Time)>,
+    pub action: Action,
+    pub input: Ident,
+    pub value: Quantity,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Set,
+    Dose,
+}
+
+/// A time: one quantity or a sum of them (`7 d + 1 h`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Time {
+    pub terms: Vec<Quantity>,
+    pub span: Span,
+}
+
+/// `expect CLAIM ["source"]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expect {
+    pub lhs: Lhs,
+    pub op: Cmp,
+    pub rhs: Rhs,
+    /// After `≈`: `within 10` or `within 10%`.
+    pub tolerance: Option<Tolerance>,
+    pub note: Option<Note>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Lhs {
+    Measure(Measure),
+    /// `occlusion(A, B, R at T)`
+    Occlusion {
+        a: Ident,
+        b: Ident,
+        readout: Ident,
+        at: Time,
+        span: Span,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Rhs {
+    Measure(Measure),
+    Value(Quantity),
+}
+
+/// `EXPERIMENT: STAT`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Measure {
+    pub experiment: Ident,
+    pub stat: Stat,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Stat {
+    /// `R at T`
+    At { readout: Ident, time: Time },
+    /// `max R over [t1, t2]` (also min, mean)
+    Window {
+        kind: Window,
+        readout: Ident,
+        from: Time,
+        to: Time,
+    },
+    /// `R from t1 to t2`: R(t2) − R(t1)
+    Change { readout: Ident, from: Time, to: Time },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Window {
+    Max,
+    Min,
+    Mean,
+}
+
+impl Window {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Window::Max => "max",
+            Window::Min => "min",
+            Window::Mean => "mean",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cmp {
+    Lt,
+    Gt,
+    Le,
+    Ge,
+    Approx,
+}
+
+impl Cmp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cmp::Lt => "<",
+            Cmp::Gt => ">",
+            Cmp::Le => "<=",
+            Cmp::Ge => ">=",
+            Cmp::Approx => "≈",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tolerance {
+    pub value: Number,
+    pub percent: bool,
+    pub span: Span,
+}

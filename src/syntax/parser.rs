@@ -28,6 +28,11 @@ pub const KEYWORDS: &[&str] = &[
     "param",
     "let",
     "chain",
+    "pk",
+    "readout",
+    "genotype",
+    "experiment",
+    "expect",
 ];
 
 /// How deeply an expression may nest. Later stages walk expressions recursively, and
@@ -49,7 +54,8 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     let cx = Cx::new(text, file);
     let mut lines = Vec::new();
     let mut errors = Vec::new();
-    for (k, raw) in text.split('\n').enumerate() {
+    let mut raws = text.split('\n').enumerate().peekable();
+    while let Some((k, raw)) = raws.next() {
         // A byte-order mark some editors write at the start of a file is not text.
         let raw = if k == 0 {
             raw.strip_prefix('\u{FEFF}').unwrap_or(raw)
@@ -57,7 +63,23 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
             raw
         };
         match cx.line(raw) {
-            Ok(line) => lines.push(line),
+            Ok(mut line) => {
+                // A block header ending in `{` takes the lines up to its `}`.
+                match &mut line.stmt {
+                    Some(Stmt::Genotype(g)) if !g.block.inline => {
+                        cx.block_lines(&mut raws, &mut g.block, &mut errors, |i| {
+                            cx.genotype_item(i)
+                        });
+                    }
+                    Some(Stmt::Experiment(e)) if !e.block.inline => {
+                        cx.block_lines(&mut raws, &mut e.block, &mut errors, |i| {
+                            cx.experiment_item(i)
+                        });
+                    }
+                    _ => {}
+                }
+                lines.push(line);
+            }
             Err(e) => {
                 errors.push(e);
                 // Keep the comment of a broken line so nothing is lost if the file
@@ -271,7 +293,7 @@ impl<'s> Cx<'s> {
         })
     }
 
-    /// `statement = import | units | compartment | species | input | param | let | chain | reaction ;`
+    /// `statement = import | units | compartment | species | input | param | let | chain | reaction | pk | readout | genotype | experiment | expect ;`
     fn statement(&self, i: &'s str) -> PResult<'s, Stmt> {
         let (after_word, word) = take_while(is_ident_continue)(i)?;
         // A keyword begins its statement whatever follows it. Were `units+A -> B @ k`
@@ -294,6 +316,11 @@ impl<'s> Cx<'s> {
             "input" => self.input(i),
             "param" => self.param(i),
             "let" => self.let_(i),
+            "pk" => self.pk(i),
+            "readout" => self.readout(i),
+            "genotype" => self.genotype(i),
+            "experiment" => self.experiment(i),
+            "expect" => self.expect(i),
             _ => self.chain(i),
         }
     }
@@ -461,6 +488,471 @@ impl<'s> Cx<'s> {
         }
         let span = self.span(start, rest);
         Ok((rest, Stmt::Chain(Chain { first, links, span })))
+    }
+
+    /// `pk = "pk" ident "absorption" "=" operand "," "elimination" "=" operand ;`
+    /// `operand = quantity | ident ;`
+    fn pk(&self, i: &'s str) -> PResult<'s, Stmt> {
+        let start = i;
+        let (rest, input) = expect(i, "an input name", |i| self.ident(i))?;
+        let rest = self.word(ws(rest), "absorption", "`absorption`")?;
+        let rest = self.punct(ws(rest), "=", "`=` and a half-life")?;
+        let (rest, absorption) = self.operand(ws(rest))?;
+        let rest = self.punct(ws(rest), ",", "`,` and `elimination = …`")?;
+        let rest = self.word(ws(rest), "elimination", "`elimination`")?;
+        let rest = self.punct(ws(rest), "=", "`=` and a half-life")?;
+        let (rest, elimination) = self.operand(ws(rest))?;
+        Ok((
+            rest,
+            Stmt::Pk(Pk {
+                input,
+                absorption,
+                elimination,
+                span: self.span(start, rest),
+            }),
+        ))
+    }
+
+    fn operand(&self, i: &'s str) -> PResult<'s, Operand> {
+        if let Ok((rest, q)) = self.quantity(i) {
+            return Ok((rest, Operand::Quantity(q)));
+        }
+        let (rest, name) = expect(i, "a half-life or a parameter name", |i| self.ident(i))?;
+        Ok((rest, Operand::Name(name)))
+    }
+
+    /// `readout = "readout" ident "=" expr ;`
+    fn readout(&self, i: &'s str) -> PResult<'s, Stmt> {
+        let (rest, name) = expect(i, "a readout name", |i| self.ident(i))?;
+        let rest = self.punct(ws(rest), "=", "`=` and an expression")?;
+        let (rest, expr) = expect(ws(rest), "an expression", |i| self.expr(i))?;
+        Ok((rest, Stmt::Readout(Readout { name, expr })))
+    }
+
+    /// `genotype = "genotype" ident block ;`
+    fn genotype(&self, i: &'s str) -> PResult<'s, Stmt> {
+        let (rest, name) = expect(i, "a genotype name", |i| self.ident(i))?;
+        let (rest, block) = self.block_open(ws(rest), |i| self.genotype_item(i))?;
+        Ok((rest, Stmt::Genotype(Genotype { name, block })))
+    }
+
+    /// `genotype_item = "knockout" ident | "disable" ident | "set" ident "=" quantity ;`
+    fn genotype_item(&self, i: &'s str) -> PResult<'s, GenotypeItem> {
+        const WHAT: &str = "`knockout SPECIES`, `disable REACTION` or `set PARAM = value`";
+        let (rest, word) = expect(i, WHAT, |i| self.ident(i))?;
+        let rest = ws(rest);
+        match word.name.as_str() {
+            "knockout" => {
+                let (rest, s) = expect(rest, "a species name", |i| self.ident(i))?;
+                Ok((rest, GenotypeItem::Knockout(s)))
+            }
+            "disable" => {
+                let (rest, r) = expect(rest, "a reaction label", |i| self.ident(i))?;
+                Ok((rest, GenotypeItem::Disable(r)))
+            }
+            "set" => {
+                let (rest, p) = expect(rest, "a parameter name", |i| self.ident(i))?;
+                let rest = self.punct(ws(rest), "=", "`=` and a value")?;
+                let (rest, q) = self.value(ws(rest), "a value")?;
+                Ok((rest, GenotypeItem::Set(p, q)))
+            }
+            _ => fail(i, WHAT),
+        }
+    }
+
+    /// `experiment = "experiment" ident [ string ] [ "extends" ident ] block ;`
+    fn experiment(&self, i: &'s str) -> PResult<'s, Stmt> {
+        let (mut rest, name) = expect(i, "an experiment name", |i| self.ident(i))?;
+        let mut description = None;
+        if ws(rest).starts_with('"') {
+            let (r, (text, span)) = self.string(ws(rest))?;
+            description = Some(Note { text, span });
+            rest = r;
+        }
+        let mut extends = None;
+        if let Some(r) = self.keyword(ws(rest), "extends") {
+            let (r, parent) = expect(ws(r), "the name of an experiment", |i| self.ident(i))?;
+            extends = Some(parent);
+            rest = r;
+        }
+        let (rest, block) = self.block_open(ws(rest), |i| self.experiment_item(i))?;
+        Ok((
+            rest,
+            Stmt::Experiment(Experiment {
+                name,
+                description,
+                extends,
+                block,
+            }),
+        ))
+    }
+
+    /// `experiment_item = "genotype" ident | "start" ( "steady" | "initial" ) | event | run ;`
+    /// `event = "at" time [ "every" time "for" time ] ( "set" | "dose" ) ident "=" quantity ;`
+    /// `run = "run" time "every" time ;`
+    fn experiment_item(&self, i: &'s str) -> PResult<'s, ExperimentItem> {
+        const WHAT: &str = "`at T set INPUT = value`, `run T every Δ`, `genotype G` or `start initial`";
+        let (rest, word) = expect(i, WHAT, |i| self.ident(i))?;
+        let rest = ws(rest);
+        match word.name.as_str() {
+            "genotype" => {
+                let (rest, g) = expect(rest, "a genotype name", |i| self.ident(i))?;
+                Ok((rest, ExperimentItem::Genotype(g)))
+            }
+            "start" => {
+                let (r, how) = expect(rest, "`steady` or `initial`", |i| self.ident(i))?;
+                if how.name != "steady" && how.name != "initial" {
+                    return fail(rest, "`steady` or `initial`");
+                }
+                Ok((r, ExperimentItem::Start(how)))
+            }
+            "run" => {
+                let (r, until) = self.time(rest)?;
+                let r = self.word(ws(r), "every", "`every` and the output interval")?;
+                let (r, every) = self.time(ws(r))?;
+                Ok((
+                    r,
+                    ExperimentItem::Run {
+                        until,
+                        every,
+                        span: self.span(i, r),
+                    },
+                ))
+            }
+            "at" => {
+                let (mut r, at) = self.time(rest)?;
+                let mut repeat = None;
+                if let Some(after) = self.keyword(ws(r), "every") {
+                    let (after, every) = self.time(ws(after))?;
+                    let after = self.word(ws(after), "for", "`for` and how long to repeat")?;
+                    let (after, span) = self.time(ws(after))?;
+                    repeat = Some((every, span));
+                    r = after;
+                }
+                let at_action = ws(r);
+                let action = if let Some(after) = self.keyword(at_action, "set") {
+                    r = after;
+                    Action::Set
+                } else if let Some(after) = self.keyword(at_action, "dose") {
+                    r = after;
+                    Action::Dose
+                } else {
+                    return fail(at_action, "`set` or `dose`");
+                };
+                let (r, input) = expect(ws(r), "an input name", |i| self.ident(i))?;
+                let r = self.punct(ws(r), "=", "`=` and a value")?;
+                let (r, value) = expect(ws(r), "a value", |i| self.quantity(i))?;
+                Ok((
+                    r,
+                    ExperimentItem::Event(Event {
+                        at,
+                        repeat,
+                        action,
+                        input,
+                        value,
+                        span: self.span(i, r),
+                    }),
+                ))
+            }
+            _ => fail(i, WHAT),
+        }
+    }
+
+    /// `time = quantity { "+" quantity } ;`
+    fn time(&self, i: &'s str) -> PResult<'s, Time> {
+        let (mut rest, first) = expect(i, "a time such as `30 min`", |i| self.quantity(i))?;
+        let mut terms = vec![first];
+        while let Some(after) = ws(rest).strip_prefix('+') {
+            let (r, q) = expect(ws(after), "a time such as `1 h`", |i| self.quantity(i))?;
+            terms.push(q);
+            rest = r;
+        }
+        Ok((
+            rest,
+            Time {
+                terms,
+                span: self.span(i, rest),
+            },
+        ))
+    }
+
+    /// `block = "{" [ item { ";" item } ] "}" | "{" newline { block_line } "}" ;`
+    /// Here the header's `{`: an inline block is parsed whole, a multi-line one is
+    /// left open for `parse` to fill from the following lines.
+    fn block_open<T>(
+        &self,
+        i: &'s str,
+        item: impl Fn(&'s str) -> PResult<'s, T>,
+    ) -> PResult<'s, Block<T>> {
+        let r = self.punct(i, "{", "`{`")?;
+        let open = self.span(i, r);
+        let mut block = Block {
+            items: Vec::new(),
+            inline: true,
+            close_comment: None,
+            open,
+        };
+        let r = ws(r);
+        if r.is_empty() {
+            block.inline = false;
+            return Ok((r, block));
+        }
+        if let Some(r) = r.strip_prefix('}') {
+            return Ok((r, block));
+        }
+        let (mut r, items) = self.items(r, &item)?;
+        block.items = items
+            .into_iter()
+            .map(|item| BlockLine {
+                item: Some(item),
+                comment: None,
+            })
+            .collect();
+        r = self.punct(ws(r), "}", "`;` or `}`")?;
+        Ok((r, block))
+    }
+
+    /// `item { ";" item }`
+    fn items<T>(
+        &self,
+        i: &'s str,
+        item: &impl Fn(&'s str) -> PResult<'s, T>,
+    ) -> PResult<'s, Vec<T>> {
+        let mut out = Vec::new();
+        let mut r = i;
+        loop {
+            let (after, it) = item(ws(r))?;
+            out.push(it);
+            match ws(after).strip_prefix(';') {
+                Some(a) if !ws(a).is_empty() && !ws(a).starts_with('}') => r = a,
+                Some(a) => return Ok((a, out)),
+                None => return Ok((after, out)),
+            }
+        }
+    }
+
+    /// `block_line = [ item { ";" item } ] [ comment ] newline ;` up to a line `}`.
+    /// A line that begins another statement means the `}` was forgotten: that is
+    /// reported at the `{`, and the line is left for the caller.
+    fn block_lines<'t, T>(
+        &self,
+        raws: &mut std::iter::Peekable<impl Iterator<Item = (usize, &'s str)>>,
+        block: &mut Block<T>,
+        errors: &mut Vec<Diagnostic>,
+        item: impl Fn(&'s str) -> PResult<'s, T>,
+    ) {
+        while let Some(&(_, raw)) = raws.peek() {
+            let (body, comment) = split_comment(raw);
+            let comment = comment.map(|c| c[1..].trim_end_matches('\r').to_string());
+            let body = ws(body).trim_end();
+            if body == "}" {
+                raws.next();
+                block.close_comment = comment;
+                return;
+            }
+            let first: String = body.chars().take_while(|&c| is_ident_continue(c)).collect();
+            if KEYWORDS.contains(&first.as_str()) && first != "genotype" {
+                break;
+            }
+            raws.next();
+            if body.is_empty() {
+                block.items.push(BlockLine { item: None, comment });
+                continue;
+            }
+            let start = ws(split_comment(raw).0);
+            let parsed = match self.items(start, &item) {
+                Ok((rest, items)) if ws(rest).is_empty() => Ok(items),
+                Ok((rest, _)) => Err(PError::new(ws(rest), "`;` or the end of the line")),
+                Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(e),
+                Err(nom::Err::Incomplete(_)) => Err(PError::new(start, "an item")),
+            };
+            match parsed {
+                Ok(items) => {
+                    let n = items.len();
+                    for (k, it) in items.into_iter().enumerate() {
+                        block.items.push(BlockLine {
+                            item: Some(it),
+                            comment: if k + 1 == n { comment.clone() } else { None },
+                        });
+                    }
+                }
+                Err(e) => {
+                    errors.push(self.error(raw, e));
+                    block.items.push(BlockLine { item: None, comment });
+                }
+            }
+        }
+        errors.push(
+            Diagnostic::error(
+                "this `{` is never closed".to_string(),
+                block.open,
+                "opened here",
+            )
+            .with_help("end the block with a line holding only `}`"),
+        );
+    }
+
+    /// `expect = "expect" ( measure | occlusion ) comparison [ string ] ;`
+    /// `comparison = ( "<" | ">" | "<=" | ">=" ) ( measure | quantity ) | ( "≈" | "~" ) ( measure | quantity ) "within" number [ "%" ] ;`
+    fn expect(&self, i: &'s str) -> PResult<'s, Stmt> {
+        let start = i;
+        let (rest, lhs) = if let Some(r) = self.keyword(i, "occlusion") {
+            let r = self.punct(ws(r), "(", "`(` after `occlusion`")?;
+            let (r, a) = expect(ws(r), "an experiment name", |i| self.ident(i))?;
+            let r = self.punct(ws(r), ",", "`,` and a second experiment")?;
+            let (r, b) = expect(ws(r), "an experiment name", |i| self.ident(i))?;
+            let r = self.punct(ws(r), ",", "`,` and `READOUT at T`")?;
+            let (r, readout) = expect(ws(r), "a readout name", |i| self.ident(i))?;
+            let r = self.word(ws(r), "at", "`at` and a time")?;
+            let (r, at) = self.time(ws(r))?;
+            let r = self.punct(ws(r), ")", "`)`")?;
+            let span = self.span(i, r);
+            (
+                r,
+                Lhs::Occlusion {
+                    a,
+                    b,
+                    readout,
+                    at,
+                    span,
+                },
+            )
+        } else {
+            let (r, m) = self.measure(i)?;
+            (r, Lhs::Measure(m))
+        };
+        let at = ws(rest);
+        let (rest, op) = alt((
+            tag::<_, _, PError>("<=").map(|_| Cmp::Le),
+            tag::<_, _, PError>(">=").map(|_| Cmp::Ge),
+            tag::<_, _, PError>("<").map(|_| Cmp::Lt),
+            tag::<_, _, PError>(">").map(|_| Cmp::Gt),
+            tag::<_, _, PError>("≈").map(|_| Cmp::Approx),
+            tag::<_, _, PError>("~").map(|_| Cmp::Approx),
+        ))
+        .parse(at)
+        .map_err(|_| nom::Err::Failure(PError::new(at, "`<`, `>`, `<=`, `>=` or `≈`")))?;
+        let at = ws(rest);
+        let (mut rest, rhs) = match self.quantity(at) {
+            Ok((r, q)) => (r, Rhs::Value(q)),
+            Err(_) => {
+                let (r, m) = self.measure(at).map_err(|_| {
+                    nom::Err::Failure(PError::new(at, "a value or `EXPERIMENT: READOUT at T`"))
+                })?;
+                (r, Rhs::Measure(m))
+            }
+        };
+        let mut tolerance = None;
+        if op == Cmp::Approx {
+            let r = self.word(ws(rest), "within", "`within` and a tolerance")?;
+            let t = ws(r);
+            let (r, value) = expect(t, "a tolerance", |i| self.number(i))?;
+            let (r, percent) = match ws(r).strip_prefix('%') {
+                Some(r) => (r, true),
+                None => (r, false),
+            };
+            tolerance = Some(Tolerance {
+                value,
+                percent,
+                span: self.span(t, r),
+            });
+            rest = r;
+        }
+        let mut note = None;
+        if ws(rest).starts_with('"') {
+            let (r, (text, span)) = self.string(ws(rest))?;
+            note = Some(Note { text, span });
+            rest = r;
+        }
+        Ok((
+            rest,
+            Stmt::Expect(Expect {
+                lhs,
+                op,
+                rhs,
+                tolerance,
+                note,
+                span: self.span(start, rest),
+            }),
+        ))
+    }
+
+    /// `measure = ident ":" stat ;`
+    /// `stat = ( "max" | "min" | "mean" ) ident "over" "[" time "," time "]" | ident "from" time "to" time | ident "at" time ;`
+    fn measure(&self, i: &'s str) -> PResult<'s, Measure> {
+        let (r, experiment) = expect(i, "an experiment name", |i| self.ident(i))?;
+        let r = self.punct(ws(r), ":", "`:` after the experiment's name")?;
+        let at = ws(r);
+        let (r, first) = expect(at, "a readout name", |i| self.ident(i))?;
+        let window = match first.name.as_str() {
+            "max" => Some(Window::Max),
+            "min" => Some(Window::Min),
+            "mean" => Some(Window::Mean),
+            _ => None,
+        };
+        let following = ws(r);
+        let (r, stat) = match window {
+            Some(kind) if following.starts_with(is_ident_start) => {
+                let (r, readout) = self.ident(following)?;
+                let r = self.word(ws(r), "over", "`over` and `[t1, t2]`")?;
+                let r = self.punct(ws(r), "[", "`[`")?;
+                let (r, from) = self.time(ws(r))?;
+                let r = self.punct(ws(r), ",", "`,`")?;
+                let (r, to) = self.time(ws(r))?;
+                let r = self.punct(ws(r), "]", "`]`")?;
+                (
+                    r,
+                    Stat::Window {
+                        kind,
+                        readout,
+                        from,
+                        to,
+                    },
+                )
+            }
+            _ => {
+                if let Some(r) = self.keyword(following, "at") {
+                    let (r, time) = self.time(ws(r))?;
+                    (
+                        r,
+                        Stat::At {
+                            readout: first,
+                            time,
+                        },
+                    )
+                } else if let Some(r) = self.keyword(following, "from") {
+                    let (r, from) = self.time(ws(r))?;
+                    let r = self.word(ws(r), "to", "`to` and a time")?;
+                    let (r, to) = self.time(ws(r))?;
+                    (
+                        r,
+                        Stat::Change {
+                            readout: first,
+                            from,
+                            to,
+                        },
+                    )
+                } else {
+                    return fail(following, "`at T`, `from T1 to T2` or a readout after max/min/mean");
+                }
+            }
+        };
+        Ok((
+            r,
+            Measure {
+                experiment,
+                stat,
+                span: self.span(i, r),
+            },
+        ))
+    }
+
+    /// A required keyword; fails saying `expected` when it is missing.
+    fn word(&self, i: &'s str, word: &str, expected: &'static str) -> Result<&'s str, nom::Err<PError<'s>>> {
+        match self.keyword(i, word) {
+            Some(r) => Ok(r),
+            None => Err(nom::Err::Failure(PError::new(i, expected))),
+        }
     }
 
     /// `reaction = [ ident ":" ] side arrow side rate ;`
@@ -968,7 +1460,7 @@ fn token_len(at: &str) -> usize {
 /// A hint for each kind of thing the parser can expect.
 fn syntax_help(expected: &str) -> String {
     match expected {
-        "a statement" => "a line holds one statement: `import`, `units`, `compartment`, `species`, `input`, `param`, `let`, `chain`, or a reaction such as `A + B -> C @ k`".to_string(),
+        "a statement" => "a line holds one statement: `import`, `units`, `compartment`, `species`, `input`, `param`, `let`, `chain`, `pk`, `readout`, `genotype`, `experiment`, `expect`, or a reaction such as `A + B -> C @ k`".to_string(),
         "`time` or `concentration`" => "write e.g. `units time = min, concentration = uM`".to_string(),
         "a unit such as `min` or `uM`" | "a unit" => "units are s, min, h, d, nM, uM (or µM), mM and M, combined like `/min` or `/uM/min`".to_string(),
         "the end of the statement" => "each statement goes on its own line; put a `#` before a comment".to_string(),

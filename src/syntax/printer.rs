@@ -27,16 +27,140 @@ pub fn print(file: &File) -> String {
         if let Some(stmt) = &line.stmt {
             stmt_to(&mut out, stmt);
         }
-        if let Some(comment) = &line.comment {
-            if line.stmt.is_some() {
-                out.push_str("  ");
-            }
-            out.push('#');
-            out.push_str(comment.trim_end());
-        }
+        comment_to(&mut out, line.comment.as_deref(), line.stmt.is_some());
         out.push('\n');
+        match &line.stmt {
+            Some(Stmt::Genotype(g)) if !g.block.inline => {
+                block_body(&mut out, &g.block, genotype_item);
+            }
+            Some(Stmt::Experiment(e)) if !e.block.inline => {
+                block_body(&mut out, &e.block, experiment_item);
+            }
+            _ => {}
+        }
     }
     out
+}
+
+/// One statement as `fmt` prints it, on one line (a block as if written inline).
+pub fn print_stmt(stmt: &Stmt) -> String {
+    let mut out = String::new();
+    stmt_to(&mut out, stmt);
+    out
+}
+
+fn comment_to(out: &mut String, comment: Option<&str>, after_code: bool) {
+    if let Some(comment) = comment {
+        if after_code {
+            out.push_str("  ");
+        }
+        out.push('#');
+        out.push_str(comment.trim_end());
+    }
+}
+
+/// The lines of a multi-line block after its header, indented two spaces, and the
+/// closing `}`. Runs of blank lines collapse to one; leading and trailing ones go.
+fn block_body<T>(out: &mut String, block: &Block<T>, item: fn(&T) -> String) {
+    let mut pending_blank = false;
+    let mut wrote_any = false;
+    for l in &block.items {
+        if l.item.is_none() && l.comment.is_none() {
+            pending_blank = wrote_any;
+            continue;
+        }
+        if pending_blank {
+            out.push('\n');
+            pending_blank = false;
+        }
+        wrote_any = true;
+        out.push_str("  ");
+        if let Some(it) = &l.item {
+            out.push_str(&item(it));
+        }
+        comment_to(out, l.comment.as_deref(), l.item.is_some());
+        out.push('\n');
+    }
+    out.push('}');
+    comment_to(out, block.close_comment.as_deref(), true);
+    out.push('\n');
+}
+
+/// A block's header end: `{` for a multi-line block, `{ a; b }` inline.
+fn block_head<T>(out: &mut String, block: &Block<T>, item: fn(&T) -> String) {
+    if !block.inline {
+        out.push('{');
+        return;
+    }
+    let items: Vec<String> = block.items().map(item).collect();
+    if items.is_empty() {
+        out.push_str("{ }");
+    } else {
+        let _ = write!(out, "{{ {} }}", items.join("; "));
+    }
+}
+
+fn genotype_item(item: &GenotypeItem) -> String {
+    match item {
+        GenotypeItem::Knockout(s) => format!("knockout {}", s.name),
+        GenotypeItem::Disable(r) => format!("disable {}", r.name),
+        GenotypeItem::Set(p, q) => format!("set {} = {}", p.name, quantity(q)),
+    }
+}
+
+fn experiment_item(item: &ExperimentItem) -> String {
+    match item {
+        ExperimentItem::Genotype(g) => format!("genotype {}", g.name),
+        ExperimentItem::Start(how) => format!("start {}", how.name),
+        ExperimentItem::Run { until, every, .. } => {
+            format!("run {} every {}", time(until), time(every))
+        }
+        ExperimentItem::Event(e) => {
+            let mut s = format!("at {}", time(&e.at));
+            if let Some((every, span)) = &e.repeat {
+                let _ = write!(s, " every {} for {}", time(every), time(span));
+            }
+            let action = match e.action {
+                Action::Set => "set",
+                Action::Dose => "dose",
+            };
+            let _ = write!(s, " {action} {} = {}", e.input.name, quantity(&e.value));
+            s
+        }
+    }
+}
+
+fn time(t: &Time) -> String {
+    t.terms.iter().map(quantity).collect::<Vec<_>>().join(" + ")
+}
+
+fn operand(o: &Operand) -> String {
+    match o {
+        Operand::Quantity(q) => quantity(q),
+        Operand::Name(n) => n.name.clone(),
+    }
+}
+
+fn measure(m: &Measure) -> String {
+    let stat = match &m.stat {
+        Stat::At { readout, time: t } => format!("{} at {}", readout.name, time(t)),
+        Stat::Window {
+            kind,
+            readout,
+            from,
+            to,
+        } => format!(
+            "{} {} over [{}, {}]",
+            kind.as_str(),
+            readout.name,
+            time(from),
+            time(to)
+        ),
+        Stat::Change { readout, from, to } => {
+            format!("{} from {} to {}", readout.name, time(from), time(to))
+        }
+    };
+    format!("{}: {}", m.experiment.name, stat)
 }
 
 fn stmt_to(out: &mut String, stmt: &Stmt) {
@@ -127,6 +251,62 @@ fn stmt_to(out: &mut String, stmt: &Stmt) {
                     LinkSign::Inhibits => "-|",
                 };
                 let _ = write!(out, " {} {}", sign, link.target.name);
+            }
+        }
+        Stmt::Pk(p) => {
+            let _ = write!(
+                out,
+                "pk {} absorption = {}, elimination = {}",
+                p.input.name,
+                operand(&p.absorption),
+                operand(&p.elimination)
+            );
+        }
+        Stmt::Readout(r) => {
+            let _ = write!(out, "readout {} = {}", r.name.name, print_expr(&r.expr));
+        }
+        Stmt::Genotype(g) => {
+            let _ = write!(out, "genotype {} ", g.name.name);
+            block_head(out, &g.block, genotype_item);
+        }
+        Stmt::Experiment(e) => {
+            let _ = write!(out, "experiment {}", e.name.name);
+            if let Some(d) = &e.description {
+                let _ = write!(out, " \"{}\"", d.text);
+            }
+            if let Some(p) = &e.extends {
+                let _ = write!(out, " extends {}", p.name);
+            }
+            out.push(' ');
+            block_head(out, &e.block, experiment_item);
+        }
+        Stmt::Expect(x) => {
+            out.push_str("expect ");
+            match &x.lhs {
+                Lhs::Measure(m) => out.push_str(&measure(m)),
+                Lhs::Occlusion {
+                    a, b, readout, at, ..
+                } => {
+                    let _ = write!(
+                        out,
+                        "occlusion({}, {}, {} at {})",
+                        a.name,
+                        b.name,
+                        readout.name,
+                        time(at)
+                    );
+                }
+            }
+            let _ = write!(out, " {} ", x.op.as_str());
+            match &x.rhs {
+                Rhs::Measure(m) => out.push_str(&measure(m)),
+                Rhs::Value(q) => out.push_str(&quantity(q)),
+            }
+            if let Some(t) = &x.tolerance {
+                let _ = write!(out, " within {}{}", t.value.text, if t.percent { "%" } else { "" });
+            }
+            if let Some(n) = &x.note {
+                let _ = write!(out, " \"{}\"", n.text);
             }
         }
     }

@@ -1,0 +1,278 @@
+//! Stage 7, analysis: predictions in, verdicts out. Evaluates a model's `expect`
+//! lines and measures occlusion between experiments. Runs experiments through the
+//! experiment stage; never reads syntax.
+
+use std::collections::HashMap;
+
+use crate::Checked;
+use crate::experiment::{self, ExperimentError, Prediction};
+use crate::model::protocol::{Claim, Experiment, Measure, Stat, Target};
+use crate::model::{Model, Var};
+use crate::solve::Settings;
+
+/// The experiments of one model, each run at most once, on its grid plus every time
+/// an expectation asks about.
+pub struct Runs<'a> {
+    checked: &'a Checked,
+    settings: &'a Settings,
+    extra: Vec<Vec<f64>>,
+    done: HashMap<usize, Result<Prediction, ExperimentError>>,
+}
+
+impl<'a> Runs<'a> {
+    pub fn new(checked: &'a Checked, settings: &'a Settings) -> Runs<'a> {
+        let model = &checked.model;
+        let mut extra = vec![Vec::new(); model.experiments.len()];
+        let mut add = |m: &Measure| extra[m.experiment].extend(m.stat.times());
+        for x in &model.expectations {
+            if let Claim::Measure(m) = &x.claim {
+                add(m);
+            }
+            if let Target::Measure(m) = &x.target {
+                add(m);
+            }
+        }
+        Runs {
+            checked,
+            settings,
+            extra,
+            done: HashMap::new(),
+        }
+    }
+
+    /// The prediction of experiment `k`.
+    pub fn get(&mut self, k: usize) -> Result<&Prediction, ExperimentError> {
+        let (model, system) = (&self.checked.model, &self.checked.system);
+        let settings = self.settings;
+        let extra = &self.extra[k];
+        self.done
+            .entry(k)
+            .or_insert_with(|| {
+                experiment::predict(model, system, &model.experiments[k], extra, settings)
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+/// The value of a statistic of readout `r` in a prediction.
+pub fn stat(p: &Prediction, r: usize, stat: Stat) -> f64 {
+    match stat {
+        Stat::At(t) => p.readout_at(r, t),
+        Stat::Change(a, b) => p.readout_at(r, b) - p.readout_at(r, a),
+        Stat::Max(a, b) => fold(p.window(r, a, b), f64::max),
+        Stat::Min(a, b) => fold(p.window(r, a, b), f64::min),
+        Stat::Mean(a, b) => {
+            let w = p.window(r, a, b);
+            match w.as_slice() {
+                [] => f64::NAN,
+                [(_, v)] => *v,
+                _ => {
+                    let area: f64 = w
+                        .windows(2)
+                        .map(|pair| (pair[1].0 - pair[0].0) * (pair[0].1 + pair[1].1) / 2.0)
+                        .sum();
+                    area / (w[w.len() - 1].0 - w[0].0)
+                }
+            }
+        }
+    }
+}
+
+fn fold(values: Vec<(f64, f64)>, f: fn(f64, f64) -> f64) -> f64 {
+    values.into_iter().map(|(_, v)| v).reduce(f).unwrap_or(f64::NAN)
+}
+
+/// What one expectation came to.
+#[derive(Clone, Debug)]
+pub struct Verdict {
+    /// Index into `Model::expectations`.
+    pub index: usize,
+    /// The predicted value of the left side.
+    pub value: f64,
+    /// What it was compared with: the written value or the right side's prediction.
+    pub target: f64,
+    pub pass: bool,
+    /// Why there is no value: an experiment that failed to run.
+    pub error: Option<String>,
+}
+
+/// Evaluates every expectation of the model, in the order written.
+pub fn expectations(checked: &Checked, settings: &Settings) -> Vec<Verdict> {
+    let model = &checked.model;
+    let mut runs = Runs::new(checked, settings);
+    let mut occlusions: HashMap<(usize, usize, usize, u64), Result<Occlusion, String>> =
+        HashMap::new();
+    model
+        .expectations
+        .iter()
+        .enumerate()
+        .map(|(index, x)| {
+            let value = match x.claim {
+                Claim::Measure(m) => measure(&mut runs, m),
+                Claim::Occlusion { a, b, readout, at } => occlusions
+                    .entry((a, b, readout, at.to_bits()))
+                    .or_insert_with(|| {
+                        occlusion(checked, a, b, readout, at, settings).map_err(|e| e.to_string())
+                    })
+                    .clone()
+                    .map(|o| o.value),
+            };
+            let target = match x.target {
+                Target::Value(v) => Ok(v),
+                Target::Measure(m) => measure(&mut runs, m),
+            };
+            match (value, target) {
+                (Ok(value), Ok(target)) => Verdict {
+                    index,
+                    value,
+                    target,
+                    pass: x.holds(value, target),
+                    error: None,
+                },
+                (Err(e), _) | (_, Err(e)) => Verdict {
+                    index,
+                    value: f64::NAN,
+                    target: f64::NAN,
+                    pass: false,
+                    error: Some(e),
+                },
+            }
+        })
+        .collect()
+}
+
+fn measure(runs: &mut Runs, m: Measure) -> Result<f64, String> {
+    let p = runs.get(m.experiment).map_err(|e| e.to_string())?;
+    Ok(stat(p, m.readout, m.stat))
+}
+
+/// The occlusion of experiment `a` by experiment `b` on one readout.
+#[derive(Clone, Debug)]
+pub struct Occlusion {
+    pub a: usize,
+    pub b: usize,
+    /// 1 − (E_AB − E_A) / E_B: 0 when the effects add, 1 when B adds nothing after A.
+    pub value: f64,
+    /// Effects (readout minus its baseline) of A alone and of A then B at s + T, and of
+    /// B alone at T.
+    pub e_a: f64,
+    pub e_b: f64,
+    pub e_ab: f64,
+    /// Where B's schedule starts in the combined run: A's last event.
+    pub shift: f64,
+    /// Where the two drugs' influences first meet on the way to the readout.
+    pub convergence: Vec<String>,
+}
+
+/// Runs A alone, B alone, and A then B (B's schedule shifted to start at A's last
+/// event, s); with effects E = R − R(0), occlusion = 1 − (E_AB(s+T) − E_A(s+T)) / E_B(T).
+/// A's effect is taken at the same time as the combined one, so a fading A is not
+/// mistaken for occlusion. The combined run uses A's genotype and start.
+pub fn occlusion(
+    checked: &Checked,
+    a: usize,
+    b: usize,
+    readout: usize,
+    at: f64,
+    settings: &Settings,
+) -> Result<Occlusion, ExperimentError> {
+    let model = &checked.model;
+    let (ea, eb) = (&model.experiments[a], &model.experiments[b]);
+    let shift = ea.last_event();
+    let late = shift + at;
+    let run = |e: &Experiment, until: f64, extra: f64| -> Result<f64, ExperimentError> {
+        let mut e = e.clone();
+        e.until = e.until.max(until);
+        let p = experiment::predict(model, &checked.system, &e, &[0.0, extra], settings)?;
+        Ok(p.readout_at(readout, extra) - p.readout_at(readout, 0.0))
+    };
+    let e_a = run(ea, late, late)?;
+    let e_b = run(eb, at, at)?;
+    let mut both = ea.clone();
+    both.name = format!("{} then {}", ea.name, eb.name);
+    both.events.extend(eb.events.iter().map(|ev| {
+        let mut ev = *ev;
+        ev.time += shift;
+        ev
+    }));
+    both.events.sort_by(|x, y| x.time.total_cmp(&y.time));
+    both.until = late;
+    let e_ab = run(&both, late, late)?;
+    let value = 1.0 - (e_ab - e_a) / e_b;
+    let convergence = checked
+        .network
+        .convergence(&drugs(ea), &drugs(eb), &readout_reads(model, readout))
+        .into_iter()
+        .map(|v| model.var_name(v).to_string())
+        .collect();
+    Ok(Occlusion {
+        a,
+        b,
+        value,
+        e_a,
+        e_b,
+        e_ab,
+        shift,
+        convergence,
+    })
+}
+
+/// The inputs an experiment sets to something other than zero, or doses.
+fn drugs(e: &Experiment) -> Vec<Var> {
+    let mut out: Vec<Var> = e
+        .events
+        .iter()
+        .filter(|ev| ev.value != 0.0)
+        .map(|ev| Var::Input(ev.input))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The species, lets and inputs a readout reads, through the readouts it reads.
+fn readout_reads(model: &Model, r: usize) -> Vec<Var> {
+    let mut out = Vec::new();
+    let mut stack = vec![r];
+    let mut seen = vec![false; model.readouts.len()];
+    while let Some(k) = stack.pop() {
+        if std::mem::replace(&mut seen[k], true) {
+            continue;
+        }
+        for v in model.readouts[k].expr.vars() {
+            match v {
+                Var::Readout(j) => stack.push(j as usize),
+                Var::Species(_) | Var::Let(_) | Var::Input(_) => out.push(v),
+                _ => {}
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The pairwise occlusion matrix of single-drug experiments: entry (i, j) is the
+/// occlusion of `experiments[i]` by `experiments[j]` (i = j left out).
+pub fn occlusion_matrix(
+    checked: &Checked,
+    experiments: &[usize],
+    readout: usize,
+    at: f64,
+    settings: &Settings,
+) -> Result<Vec<Vec<Option<Occlusion>>>, ExperimentError> {
+    let mut rows = Vec::with_capacity(experiments.len());
+    for &a in experiments {
+        let mut row = Vec::with_capacity(experiments.len());
+        for &b in experiments {
+            row.push(if a == b {
+                None
+            } else {
+                Some(occlusion(checked, a, b, readout, at, settings)?)
+            });
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}

@@ -1,0 +1,289 @@
+//! Running a model's experiments: the genotype applied, pre-equilibration, the
+//! schedule of steps and doses, and the readouts on the output grid.
+
+use std::fmt;
+
+use super::{Dose, Protocol, Step, SteadyStateError};
+use crate::model::expr::{Expr, Var};
+use crate::model::protocol::{Action, Event, Experiment, Start};
+use crate::model::Model;
+use crate::ode::System;
+use crate::solve::{Settings, SolveError, Stats};
+
+/// What an experiment predicts: the state, the inputs and every readout at each
+/// output time.
+#[derive(Clone, Debug)]
+pub struct Prediction {
+    pub experiment: String,
+    pub genotype: Option<String>,
+    pub times: Vec<f64>,
+    pub states: Vec<Vec<f64>>,
+    pub inputs: Vec<Vec<f64>>,
+    /// For each output time, the value of every readout (in `Model::readouts` order).
+    pub readouts: Vec<Vec<f64>>,
+    pub stats: Stats,
+}
+
+impl Prediction {
+    /// The index of output time `t` (within round-off).
+    pub fn index_of(&self, t: f64) -> Option<usize> {
+        let k = self.times.partition_point(|&x| x < t - tolerance(t));
+        (k < self.times.len() && (self.times[k] - t).abs() <= tolerance(t)).then_some(k)
+    }
+
+    /// Readout `r` at output time `t`, NaN if `t` is not an output time.
+    pub fn readout_at(&self, r: usize, t: f64) -> f64 {
+        self.index_of(t)
+            .and_then(|k| self.readouts[k].get(r).copied())
+            .unwrap_or(f64::NAN)
+    }
+
+    /// The output times in [a, b] with readout `r`'s values there.
+    pub fn window(&self, r: usize, a: f64, b: f64) -> Vec<(f64, f64)> {
+        self.times
+            .iter()
+            .zip(&self.readouts)
+            .filter(|(t, _)| **t >= a - tolerance(a) && **t <= b + tolerance(b))
+            .map(|(t, v)| (*t, v.get(r).copied().unwrap_or(f64::NAN)))
+            .collect()
+    }
+}
+
+fn tolerance(t: f64) -> f64 {
+    1e-9 * t.abs().max(1.0)
+}
+
+/// Why an experiment could not be run.
+#[derive(Clone, Debug)]
+pub struct ExperimentError {
+    pub experiment: String,
+    pub kind: ExperimentErrorKind,
+    /// The model's time unit, for messages.
+    pub time_unit: &'static str,
+}
+
+#[derive(Clone, Debug)]
+pub enum ExperimentErrorKind {
+    SteadyState(SteadyStateError),
+    Solve(SolveError),
+}
+
+impl fmt::Display for ExperimentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ExperimentErrorKind::SteadyState(e) => write!(
+                f,
+                "experiment `{}`: the genotype has no steady state to start from: {e}\n\
+                 help: or add `start initial` to the experiment to start from the declared initial values",
+                self.experiment
+            ),
+            ExperimentErrorKind::Solve(e) => {
+                write!(f, "experiment `{}`: {}", self.experiment, e.in_unit(self.time_unit))
+            }
+        }
+    }
+}
+
+impl std::error::Error for ExperimentError {}
+
+/// The system of a genotype: its parameters set, its disabled reactions removed and
+/// its knocked-out species starting at zero. `None` is the wild type.
+pub fn genotype_system(model: &Model, system: &System, genotype: Option<usize>) -> System {
+    let Some(g) = genotype.and_then(|k| model.genotypes.get(k)) else {
+        return system.clone();
+    };
+    let mut sys = system.without_reactions(&g.disabled);
+    for &(p, v) in &g.sets {
+        if let Some(slot) = sys.params.get_mut(p.index()) {
+            *slot = v;
+        }
+    }
+    for s in &g.knockouts {
+        if let Some(slot) = sys.initial.get_mut(s.index()) {
+            *slot = 0.0;
+        }
+    }
+    sys
+}
+
+/// The state an experiment starts from: the genotype's steady state, or its
+/// declared initial values under `start initial`.
+pub fn starting_state(
+    system: &System,
+    start: Start,
+    settings: &Settings,
+) -> Result<Vec<f64>, SteadyStateError> {
+    match start {
+        Start::Initial => Ok(system.initial.clone()),
+        Start::Steady => super::steady_state(system, &system.initial, settings),
+    }
+}
+
+/// The steps and doses of an experiment's events, with the half-lives of each dosed
+/// input evaluated at the genotype's parameter values.
+pub fn protocol(model: &Model, system: &System, events: &[Event]) -> Protocol {
+    let mut steps = Vec::new();
+    let mut doses = Vec::new();
+    for e in events {
+        match e.action {
+            Action::Set => steps.push(Step {
+                time: e.time,
+                input: e.input,
+                value: e.value,
+            }),
+            Action::Dose => {
+                let Some(pk) = model.pks.iter().find(|p| p.input == e.input) else {
+                    continue;
+                };
+                let half_life = |x: &Expr| {
+                    x.eval(&|v| match v {
+                        Var::Param(p) => system.params[p.index()],
+                        _ => f64::NAN,
+                    })
+                };
+                let ln2 = std::f64::consts::LN_2;
+                doses.push(Dose {
+                    time: e.time,
+                    input: e.input,
+                    amount: e.value,
+                    ka: ln2 / half_life(&pk.absorption),
+                    ke: ln2 / half_life(&pk.elimination),
+                });
+            }
+        }
+    }
+    Protocol::with_doses(steps, doses)
+}
+
+/// Runs `experiment` of `model` (compiled as `system`) on its output grid plus
+/// `extra_times` (times expectations ask about), and evaluates every readout.
+pub fn predict(
+    model: &Model,
+    system: &System,
+    experiment: &Experiment,
+    extra_times: &[f64],
+    settings: &Settings,
+) -> Result<Prediction, ExperimentError> {
+    let fail = |kind| ExperimentError {
+        experiment: experiment.name.clone(),
+        kind,
+        time_unit: model.units.time.as_str(),
+    };
+    let sys = genotype_system(model, system, experiment.genotype);
+    let y0 = starting_state(&sys, experiment.start, settings)
+        .map_err(|e| fail(ExperimentErrorKind::SteadyState(e)))?;
+    let protocol = protocol(model, &sys, &experiment.events);
+    let times = grid(experiment.until, experiment.every, extra_times);
+    let trajectory = super::run(&sys, &y0, &protocol, &times, settings)
+        .map_err(|e| fail(ExperimentErrorKind::Solve(e)))?;
+    let inputs: Vec<Vec<f64>> = trajectory
+        .times
+        .iter()
+        .map(|&t| protocol.inputs_at(&sys, t))
+        .collect();
+    let readouts = evaluate_readouts(model, &sys.params, &trajectory.states, &inputs);
+    Ok(Prediction {
+        experiment: experiment.name.clone(),
+        genotype: experiment
+            .genotype
+            .and_then(|g| model.genotypes.get(g))
+            .map(|g| g.name.clone()),
+        times: trajectory.times,
+        states: trajectory.states,
+        inputs,
+        readouts,
+        stats: trajectory.stats,
+    })
+}
+
+/// Output times 0, every, …, until (the end included), with `extra` times in
+/// [0, until] merged in.
+pub fn grid(until: f64, every: f64, extra: &[f64]) -> Vec<f64> {
+    let mut times = crate::time_grid(until, every);
+    times.extend(extra.iter().copied().filter(|t| *t >= 0.0 && *t <= until));
+    times.sort_by(f64::total_cmp);
+    times.dedup_by(|a, b| (*a - *b).abs() <= tolerance(*b));
+    times
+}
+
+/// Every readout at every state; baselines are the values at the first state.
+pub fn evaluate_readouts(
+    model: &Model,
+    params: &[f64],
+    states: &[Vec<f64>],
+    inputs: &[Vec<f64>],
+) -> Vec<Vec<f64>> {
+    let Some((y0, u0)) = states.first().zip(inputs.first()) else {
+        return Vec::new();
+    };
+    // At the start every `baseline(x)` is x itself.
+    let start = Point::new(model, params, y0, u0);
+    let readouts0 = start.readouts(None);
+    let baselines: Vec<f64> = model
+        .baselines
+        .iter()
+        .map(|b| start.expr(b, &readouts0, None))
+        .collect();
+    states
+        .iter()
+        .zip(inputs)
+        .map(|(y, u)| Point::new(model, params, y, u).readouts(Some(&baselines)))
+        .collect()
+}
+
+/// One state of one run, for evaluating readouts.
+struct Point<'a> {
+    model: &'a Model,
+    params: &'a [f64],
+    species: &'a [f64],
+    inputs: &'a [f64],
+    lets: Vec<f64>,
+}
+
+impl<'a> Point<'a> {
+    fn new(model: &'a Model, params: &'a [f64], species: &'a [f64], inputs: &'a [f64]) -> Self {
+        let mut point = Point {
+            model,
+            params,
+            species,
+            inputs,
+            lets: Vec::with_capacity(model.lets.len()),
+        };
+        for l in &model.lets {
+            let v = point.expr(&l.expr, &[], None);
+            point.lets.push(v);
+        }
+        point
+    }
+
+    fn readouts(&self, baselines: Option<&[f64]>) -> Vec<f64> {
+        let mut values = Vec::with_capacity(self.model.readouts.len());
+        for r in &self.model.readouts {
+            let v = self.expr(&r.expr, &values, baselines);
+            values.push(v);
+        }
+        values
+    }
+
+    /// `e` at this point; `baselines` None means this is the start, where a baseline
+    /// is its argument's value now.
+    fn expr(&self, e: &Expr, readouts: &[f64], baselines: Option<&[f64]>) -> f64 {
+        e.eval(&|v| match v {
+            Var::Species(s) => self.species.get(s.index()).copied().unwrap_or(f64::NAN),
+            Var::Param(p) => self.params.get(p.index()).copied().unwrap_or(f64::NAN),
+            Var::Input(i) => self.inputs.get(i.index()).copied().unwrap_or(f64::NAN),
+            Var::Let(l) => self.lets.get(l.index()).copied().unwrap_or(f64::NAN),
+            Var::Compartment(c) => self.model.compartments[c.index()].size,
+            Var::Readout(k) => readouts.get(k as usize).copied().unwrap_or(f64::NAN),
+            Var::Baseline(k) => match baselines {
+                Some(b) => b.get(k as usize).copied().unwrap_or(f64::NAN),
+                None => self
+                    .model
+                    .baselines
+                    .get(k as usize)
+                    .map(|b| self.expr(b, readouts, None))
+                    .unwrap_or(f64::NAN),
+            },
+        })
+    }
+}

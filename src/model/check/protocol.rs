@@ -1,0 +1,571 @@
+//! Checking the protocol statements: `pk`, `readout`, `genotype`, `experiment` and
+//! `expect`. Runs after the reactions are built, since genotypes name them.
+
+use std::collections::HashMap;
+
+use super::super::protocol::{self as p, Measure, Stat};
+use super::*;
+
+/// A statement's own namespace: experiments and genotypes are named apart from the
+/// species, parameters and lets.
+struct Names<'a, T> {
+    by_name: HashMap<&'a str, usize>,
+    items: Vec<&'a T>,
+    spans: Vec<Span>,
+}
+
+impl<'a, T> Names<'a, T> {
+    fn new() -> Self {
+        Names {
+            by_name: HashMap::new(),
+            items: Vec::new(),
+            spans: Vec::new(),
+        }
+    }
+}
+
+impl Checker {
+    /// Builds the protocol half of the model from the statements.
+    pub(super) fn protocols(&mut self, stmts: &[&Stmt], model: &mut Model) {
+        let mut readouts = Vec::new();
+        let mut genotypes: Names<ast::Genotype> = Names::new();
+        let mut experiments: Names<ast::Experiment> = Names::new();
+        for stmt in stmts {
+            match stmt {
+                Stmt::Readout(r) => readouts.push(r),
+                Stmt::Genotype(g) => self.name_once(&mut genotypes, &g.name, g),
+                Stmt::Experiment(e) => self.name_once(&mut experiments, &e.name, e),
+                _ => {}
+            }
+        }
+        for stmt in stmts {
+            if let Stmt::Pk(pk) = stmt
+                && let Some(pk) = self.pk(pk, model)
+            {
+                model.pks.push(pk);
+            }
+        }
+        self.readouts(readouts, model);
+        for g in &genotypes.items {
+            let genotype = self.genotype(g, model);
+            model.genotypes.push(genotype);
+        }
+        let mut resolved: Vec<Option<Option<Resolved>>> = vec![None; experiments.items.len()];
+        for k in 0..experiments.items.len() {
+            let r = self.resolve(k, &experiments, &genotypes, model, &mut resolved, &mut Vec::new());
+            let e = experiments.items[k];
+            let r = r.unwrap_or_default();
+            let (until, every) = match r.run {
+                Some(run) => run,
+                None => {
+                    if r.complete {
+                        self.errors.push(CheckError::NoRun {
+                            span: e.name.span,
+                            name: e.name.name.clone(),
+                        });
+                    }
+                    (0.0, 1.0)
+                }
+            };
+            let mut events = r.events;
+            events.sort_by(|a, b| a.time.total_cmp(&b.time));
+            model.experiments.push(p::Experiment {
+                name: e.name.name.clone(),
+                description: e.description.as_ref().map(|d| d.text.clone()),
+                genotype: r.genotype,
+                start: r.start.unwrap_or(p::Start::Steady),
+                events,
+                until,
+                every,
+                span: e.name.span,
+            });
+        }
+        for stmt in stmts {
+            if let Stmt::Expect(x) = stmt
+                && let Some(x) = self.expectation(x, stmt, &experiments, model)
+            {
+                model.expectations.push(x);
+            }
+        }
+    }
+
+    fn name_once<'a, T>(&mut self, names: &mut Names<'a, T>, name: &'a ast::Ident, item: &'a T) {
+        if let Some(&k) = names.by_name.get(name.name.as_str()) {
+            self.errors.push(CheckError::Duplicate {
+                span: name.span,
+                first: names.spans[k],
+                name: name.name.clone(),
+            });
+            return;
+        }
+        names.by_name.insert(&name.name, names.items.len());
+        names.items.push(item);
+        names.spans.push(name.span);
+    }
+
+    fn unknown<'a>(
+        &mut self,
+        name: &ast::Ident,
+        what: &'static str,
+        candidates: impl Iterator<Item = &'a str>,
+    ) {
+        let suggestion = suggest(&name.name, candidates);
+        self.errors.push(CheckError::Unknown {
+            span: name.span,
+            what,
+            name: name.name.clone(),
+            suggestion,
+        });
+    }
+
+    /// A time in base units; it must carry a time unit.
+    fn time(&mut self, t: &ast::Time) -> f64 {
+        let mut total = 0.0;
+        for q in &t.terms {
+            if q.unit.is_none() {
+                self.errors.push(CheckError::TimeNeedsUnit { span: q.span });
+                return f64::NAN;
+            }
+            total += self.quantity(q, Some((Dim::TIME, "a time")));
+        }
+        total
+    }
+
+    /// A time that must not be negative.
+    fn time_at(&mut self, t: &ast::Time) -> f64 {
+        let v = self.time(t);
+        if v < 0.0 {
+            self.errors.push(CheckError::BadValue {
+                span: t.span,
+                reason: "a time cannot be negative".to_string(),
+            });
+        }
+        v
+    }
+
+    /// An interval or duration, which must be positive.
+    fn duration(&mut self, t: &ast::Time) -> f64 {
+        let v = self.time(t);
+        if v <= 0.0 {
+            self.errors.push(CheckError::BadValue {
+                span: t.span,
+                reason: "an interval or a duration must be positive".to_string(),
+            });
+        }
+        v
+    }
+
+    fn pk(&mut self, pk: &ast::Pk, model: &Model) -> Option<p::Pk> {
+        let input = match self.lookup(&pk.input)? {
+            Var::Input(id) => id,
+            other => {
+                self.wrong_kind(&pk.input, other, "an input");
+                return None;
+            }
+        };
+        if let Some(first) = model.pks.iter().find(|q| q.input == input) {
+            self.errors.push(CheckError::Duplicate {
+                span: pk.input.span,
+                first: first.span,
+                name: format!("pk {}", pk.input.name),
+            });
+            return None;
+        }
+        let absorption = self.half_life(&pk.absorption)?;
+        let elimination = self.half_life(&pk.elimination)?;
+        Some(p::Pk {
+            input,
+            absorption,
+            elimination,
+            span: pk.input.span,
+        })
+    }
+
+    fn half_life(&mut self, o: &ast::Operand) -> Option<Expr> {
+        match o {
+            ast::Operand::Quantity(q) => {
+                let t = ast::Time {
+                    terms: vec![q.clone()],
+                    span: q.span,
+                };
+                let v = self.duration(&t);
+                v.is_finite().then_some(Expr::Num(v))
+            }
+            ast::Operand::Name(n) => match self.lookup(n)? {
+                v @ Var::Param(_) => Some(Expr::Var(v)),
+                other => {
+                    self.wrong_kind(n, other, "a parameter");
+                    None
+                }
+            },
+        }
+    }
+
+    /// Declares readouts in an order where each reads only earlier ones, then checks
+    /// their expressions (the only place `baseline(...)` is allowed).
+    fn readouts(&mut self, readouts: Vec<&ast::Readout>, model: &mut Model) {
+        let as_lets: Vec<ast::Let> = readouts
+            .iter()
+            .map(|r| ast::Let {
+                name: r.name.clone(),
+                expr: r.expr.clone(),
+            })
+            .collect();
+        let ordered = self.order_lets(as_lets.iter().collect());
+        for (k, r) in ordered.iter().enumerate() {
+            self.declare(&r.name, Var::Readout(k as u32));
+        }
+        self.in_readout = true;
+        for r in &ordered {
+            let expr = self.expr(&r.expr);
+            model.readouts.push(p::Readout {
+                name: r.name.name.clone(),
+                expr,
+                span: r.name.span,
+            });
+        }
+        self.in_readout = false;
+        model.baselines = std::mem::take(&mut self.baselines);
+    }
+
+    fn genotype(&mut self, g: &ast::Genotype, model: &Model) -> p::Genotype {
+        let mut out = p::Genotype {
+            name: g.name.name.clone(),
+            knockouts: Vec::new(),
+            disabled: Vec::new(),
+            sets: Vec::new(),
+            span: g.name.span,
+        };
+        for item in g.block.items() {
+            match item {
+                ast::GenotypeItem::Knockout(s) => match self.lookup(s) {
+                    Some(Var::Species(id)) => {
+                        out.knockouts.push(id);
+                        for (k, r) in model.reactions.iter().enumerate() {
+                            if makes(r, id) {
+                                out.disabled.push(k);
+                            }
+                        }
+                    }
+                    Some(other) => self.wrong_kind(s, other, "a species"),
+                    None => {}
+                },
+                ast::GenotypeItem::Disable(label) => {
+                    let found = model
+                        .reactions
+                        .iter()
+                        .position(|r| r.label.as_deref() == Some(label.name.as_str()));
+                    match found {
+                        Some(k) => out.disabled.push(k),
+                        None => {
+                            let labels: Vec<&str> =
+                                model.reactions.iter().filter_map(|r| r.label.as_deref()).collect();
+                            self.unknown(label, "reaction label", labels.into_iter());
+                        }
+                    }
+                }
+                ast::GenotypeItem::Set(name, q) => match self.lookup(name) {
+                    Some(Var::Param(id)) => {
+                        let v = self.quantity(q, None);
+                        out.sets.push((id, v));
+                    }
+                    Some(other) => self.wrong_kind(name, other, "a parameter"),
+                    None => {}
+                },
+            }
+        }
+        out.disabled.sort_unstable();
+        out.disabled.dedup();
+        out
+    }
+
+    /// An experiment with what it extends folded in; `None` inside `resolved` while
+    /// being resolved, to find cycles.
+    #[allow(clippy::too_many_arguments)]
+    fn resolve(
+        &mut self,
+        k: usize,
+        experiments: &Names<ast::Experiment>,
+        genotypes: &Names<ast::Genotype>,
+        model: &Model,
+        resolved: &mut Vec<Option<Option<Resolved>>>,
+        path: &mut Vec<usize>,
+    ) -> Option<Resolved> {
+        if let Some(done) = &resolved[k] {
+            return done.clone();
+        }
+        let e = experiments.items[k];
+        if path.contains(&k) {
+            return None;
+        }
+        path.push(k);
+        let mut r = match &e.extends {
+            None => Resolved {
+                complete: true,
+                ..Resolved::default()
+            },
+            Some(parent) => match experiments.by_name.get(parent.name.as_str()) {
+                Some(&j) if path.contains(&j) => {
+                    let from = path.iter().position(|&x| x == j).unwrap_or(0);
+                    let mut names: Vec<String> = path[from..]
+                        .iter()
+                        .map(|&x| experiments.items[x].name.name.clone())
+                        .collect();
+                    names.push(parent.name.clone());
+                    self.errors.push(CheckError::ExtendsCycle {
+                        span: parent.span,
+                        names,
+                    });
+                    Resolved::default()
+                }
+                Some(&j) => self
+                    .resolve(j, experiments, genotypes, model, resolved, path)
+                    .unwrap_or_default(),
+                None => {
+                    self.unknown(parent, "experiment", experiments.by_name.keys().copied());
+                    Resolved::default()
+                }
+            },
+        };
+        for item in e.block.items() {
+            match item {
+                ast::ExperimentItem::Genotype(g) => match genotypes.by_name.get(g.name.as_str()) {
+                    Some(&j) => r.genotype = Some(j),
+                    None => self.unknown(g, "genotype", genotypes.by_name.keys().copied()),
+                },
+                ast::ExperimentItem::Start(how) => {
+                    r.start = Some(if how.name == "initial" {
+                        p::Start::Initial
+                    } else {
+                        p::Start::Steady
+                    });
+                }
+                ast::ExperimentItem::Run { until, every, .. } => {
+                    let until = self.duration(until);
+                    let every = self.duration(every);
+                    r.run = Some((until, every));
+                }
+                ast::ExperimentItem::Event(ev) => self.event(ev, model, &mut r.events),
+            }
+        }
+        path.pop();
+        resolved[k] = Some(Some(r.clone()));
+        Some(r)
+    }
+
+    fn event(&mut self, ev: &ast::Event, model: &Model, events: &mut Vec<p::Event>) {
+        let at = self.time_at(&ev.at);
+        let repeat = ev
+            .repeat
+            .as_ref()
+            .map(|(every, span)| (self.duration(every), self.duration(span)));
+        let input = match self.lookup(&ev.input) {
+            Some(Var::Input(id)) => id,
+            Some(other) => return self.wrong_kind(&ev.input, other, "an input"),
+            None => return,
+        };
+        let action = match ev.action {
+            ast::Action::Set => p::Action::Set,
+            ast::Action::Dose => {
+                if !model.pks.iter().any(|pk| pk.input == input) {
+                    self.errors.push(CheckError::NoPk {
+                        span: ev.input.span,
+                        name: ev.input.name.clone(),
+                    });
+                }
+                p::Action::Dose
+            }
+        };
+        let value = self.quantity(&ev.value, None);
+        let mut times = vec![at];
+        if let Some((every, span)) = repeat
+            && every > 0.0
+            && span > 0.0
+        {
+            // Ten thousand repeats is far beyond any protocol; more is a typo.
+            let n = ((span / every) - 1e-9).ceil().clamp(1.0, 10_000.0) as usize;
+            times = (0..n).map(|j| at + j as f64 * every).collect();
+        }
+        for time in times {
+            events.push(p::Event {
+                time,
+                input,
+                action,
+                value,
+            });
+        }
+    }
+
+    fn expectation(
+        &mut self,
+        x: &ast::Expect,
+        stmt: &Stmt,
+        experiments: &Names<ast::Experiment>,
+        model: &Model,
+    ) -> Option<p::Expectation> {
+        let claim = match &x.lhs {
+            ast::Lhs::Measure(m) => p::Claim::Measure(self.measure(m, experiments, model)?),
+            ast::Lhs::Occlusion {
+                a, b, readout, at, ..
+            } => {
+                let a = self.experiment_index(a, experiments);
+                let b = self.experiment_index(b, experiments);
+                let readout = self.readout_index(readout, model);
+                let at = self.time_at(at);
+                p::Claim::Occlusion {
+                    a: a?,
+                    b: b?,
+                    readout: readout?,
+                    at,
+                }
+            }
+        };
+        let target = match &x.rhs {
+            ast::Rhs::Value(q) => p::Target::Value(self.quantity(q, None)),
+            ast::Rhs::Measure(m) => p::Target::Measure(self.measure(m, experiments, model)?),
+        };
+        let tolerance = x.tolerance.as_ref().map(|t| {
+            if t.value.value < 0.0 {
+                self.errors.push(CheckError::BadValue {
+                    span: t.span,
+                    reason: "a tolerance cannot be negative".to_string(),
+                });
+            }
+            p::Tolerance {
+                value: t.value.value,
+                percent: t.percent,
+            }
+        });
+        let cmp = match x.op {
+            ast::Cmp::Lt => p::Cmp::Lt,
+            ast::Cmp::Gt => p::Cmp::Gt,
+            ast::Cmp::Le => p::Cmp::Le,
+            ast::Cmp::Ge => p::Cmp::Ge,
+            ast::Cmp::Approx => p::Cmp::Approx,
+        };
+        let text = crate::syntax::print_stmt(stmt);
+        let text = text.strip_prefix("expect ").unwrap_or(&text);
+        // The source is shown in its own column.
+        let text = match &x.note {
+            Some(n) => text
+                .strip_suffix(&format!(" \"{}\"", n.text))
+                .unwrap_or(text)
+                .to_string(),
+            None => text.to_string(),
+        };
+        Some(p::Expectation {
+            claim,
+            cmp,
+            target,
+            tolerance,
+            note: x.note.as_ref().map(|n| n.text.clone()),
+            text,
+            span: x.span,
+        })
+    }
+
+    fn experiment_index(&mut self, name: &ast::Ident, experiments: &Names<ast::Experiment>) -> Option<usize> {
+        let found = experiments.by_name.get(name.name.as_str()).copied();
+        if found.is_none() {
+            self.unknown(name, "experiment", experiments.by_name.keys().copied());
+        }
+        found
+    }
+
+    fn readout_index(&mut self, name: &ast::Ident, model: &Model) -> Option<usize> {
+        let found = model.readouts.iter().position(|r| r.name == name.name);
+        if found.is_none() {
+            let names: Vec<&str> = model.readouts.iter().map(|r| r.name.as_str()).collect();
+            self.unknown(name, "readout", names.into_iter());
+        }
+        found
+    }
+
+    fn measure(
+        &mut self,
+        m: &ast::Measure,
+        experiments: &Names<ast::Experiment>,
+        model: &Model,
+    ) -> Option<Measure> {
+        let experiment = self.experiment_index(&m.experiment, experiments);
+        let (readout, stat, last) = match &m.stat {
+            ast::Stat::At { readout, time } => {
+                let t = self.time_at(time);
+                (readout, Stat::At(t), time)
+            }
+            ast::Stat::Window {
+                kind,
+                readout,
+                from,
+                to,
+            } => {
+                let (a, b) = (self.time_at(from), self.time_at(to));
+                if a > b {
+                    self.errors.push(CheckError::BadValue {
+                        span: from.span.to(to.span),
+                        reason: "a window must end after it begins".to_string(),
+                    });
+                }
+                let stat = match kind {
+                    ast::Window::Max => Stat::Max(a, b),
+                    ast::Window::Min => Stat::Min(a, b),
+                    ast::Window::Mean => Stat::Mean(a, b),
+                };
+                (readout, stat, to)
+            }
+            ast::Stat::Change { readout, from, to } => {
+                let (a, b) = (self.time_at(from), self.time_at(to));
+                let later = if a > b { from } else { to };
+                (readout, Stat::Change(a, b), later)
+            }
+        };
+        let readout = self.readout_index(readout, model);
+        let experiment = experiment?;
+        let latest = stat.times()[0].max(stat.times()[1]);
+        if let Some(e) = model.experiments.get(experiment)
+            && e.until > 0.0
+            && latest > e.until * (1.0 + 1e-12)
+        {
+            self.errors.push(CheckError::OutsideRun {
+                span: last.span,
+                experiment: e.name.clone(),
+                until: show_time(e.until, model),
+            });
+        }
+        Some(Measure {
+            experiment,
+            readout: readout?,
+            stat,
+        })
+    }
+}
+
+/// What an experiment has so far while `extends` is resolved.
+#[derive(Clone, Debug, Default)]
+struct Resolved {
+    genotype: Option<usize>,
+    start: Option<p::Start>,
+    events: Vec<p::Event>,
+    run: Option<(f64, f64)>,
+    /// False when a broken `extends` left it partial (no second error for it).
+    complete: bool,
+}
+
+/// Whether a reaction can make species `s` (net, in either direction if reversible).
+fn makes(r: &Reaction, s: SpeciesId) -> bool {
+    let count = |side: &[(SpeciesId, u32)]| {
+        side.iter()
+            .filter(|(x, _)| *x == s)
+            .map(|(_, n)| *n as i64)
+            .sum::<i64>()
+    };
+    let net = count(&r.products) - count(&r.reactants);
+    net > 0 || (r.reversible && net != 0)
+}
+
+/// A time in the model's base unit, for messages.
+fn show_time(t: f64, model: &Model) -> String {
+    // Six significant digits, as the check summary shows values.
+    let shown: f64 = format!("{t:.5e}").parse().unwrap_or(t);
+    format!("{shown} {}", model.units.time.as_str())
+}

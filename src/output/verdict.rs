@@ -1,0 +1,203 @@
+//! The `pathrules test` table and the occlusion matrix, as plain aligned text.
+//!
+//! Numbers are shown to four significant digits, so the text is deterministic across
+//! platforms and reviewable as a snapshot.
+
+use crate::analysis::{Occlusion, Verdict};
+use crate::model::Model;
+use crate::model::protocol::{Claim, Target};
+
+/// A value to four significant digits: `131.2`, `0.8312`, `1.234e-05`.
+pub fn sig4(x: f64) -> String {
+    if !x.is_finite() {
+        return if x.is_nan() {
+            "—".to_string()
+        } else {
+            x.to_string()
+        };
+    }
+    if x == 0.0 {
+        return "0".to_string();
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    if !(-4..4).contains(&magnitude) {
+        return format!("{x:.3e}");
+    }
+    let decimals = (3 - magnitude).max(0) as usize;
+    let text = format!("{x:.decimals$}");
+    // `-0.0000` rounds to zero; show it plainly.
+    if text.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+        return "0".to_string();
+    }
+    text
+}
+
+/// The table of `pathrules test`: one row per expectation, then a count.
+pub fn table(model: &Model, verdicts: &[Verdict]) -> String {
+    let header = ["", "expectation", "predicted", "compared with", "source"];
+    let rows: Vec<[String; 5]> = verdicts
+        .iter()
+        .map(|v| {
+            let x = &model.expectations[v.index];
+            let verdict = if v.pass { "pass" } else { "FAIL" };
+            let (predicted, against) = match &v.error {
+                Some(_) => ("error".to_string(), String::new()),
+                None => {
+                    let against = match (x.claim, x.target) {
+                        (_, Target::Measure(_)) => sig4(v.target),
+                        (Claim::Occlusion { .. }, Target::Value(t)) => sig4(t),
+                        (_, Target::Value(t)) => sig4(t),
+                    };
+                    (sig4(v.value), against)
+                }
+            };
+            [
+                verdict.to_string(),
+                x.text.clone(),
+                predicted,
+                against,
+                x.note.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |cells: [&str; 5], out: &mut String| {
+        let mut text = String::new();
+        for (k, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if k + 1 == cells.len() {
+                text.push_str(cell);
+            } else {
+                let pad = w - cell.chars().count();
+                // Numbers align right, text left.
+                if k == 2 || k == 3 {
+                    text.push_str(&" ".repeat(pad));
+                    text.push_str(cell);
+                } else {
+                    text.push_str(cell);
+                    text.push_str(&" ".repeat(pad));
+                }
+                text.push_str("  ");
+            }
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    };
+    line(header, &mut out);
+    for row in &rows {
+        line(
+            [&row[0], &row[1], &row[2], &row[3], &row[4]],
+            &mut out,
+        );
+    }
+    for v in verdicts {
+        if let Some(e) = &v.error {
+            let x = &model.expectations[v.index];
+            out.push_str(&format!("error in `{}`: {e}\n", x.text));
+        }
+    }
+    let failed = verdicts.iter().filter(|v| !v.pass).count();
+    out.push_str(&format!(
+        "{} passed, {failed} failed\n",
+        verdicts.len() - failed
+    ));
+    out
+}
+
+/// The occlusion matrix: row A, column B is the occlusion of A by B (B applied after
+/// A), then where each pair's influences converge.
+pub fn occlusion_matrix(
+    model: &Model,
+    experiments: &[usize],
+    matrix: &[Vec<Option<Occlusion>>],
+    readout: &str,
+    at: &str,
+) -> String {
+    let names: Vec<&str> = experiments
+        .iter()
+        .map(|&k| model.experiments[k].name.as_str())
+        .collect();
+    let mut out = format!(
+        "occlusion of each row by each column (column applied after row), {readout} at {at}\n\
+         0 = effects add, 1 = the column adds nothing after the row\n\n"
+    );
+    let first = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    let cells: Vec<Vec<String>> = matrix
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|c| c.as_ref().map_or("—".to_string(), |o| sig4(o.value)))
+                .collect()
+        })
+        .collect();
+    let widths: Vec<usize> = names
+        .iter()
+        .enumerate()
+        .map(|(j, n)| {
+            cells
+                .iter()
+                .map(|r| r[j].chars().count())
+                .chain([n.chars().count()])
+                .max()
+                .unwrap_or(1)
+        })
+        .collect();
+    let mut head = " ".repeat(first);
+    for (n, w) in names.iter().zip(&widths) {
+        head.push_str("  ");
+        head.push_str(&" ".repeat(w - n.chars().count()));
+        head.push_str(n);
+    }
+    out.push_str(head.trim_end());
+    out.push('\n');
+    for (name, row) in names.iter().zip(&cells) {
+        let mut line = format!("{name}{}", " ".repeat(first - name.chars().count()));
+        for (c, w) in row.iter().zip(&widths) {
+            line.push_str("  ");
+            line.push_str(&" ".repeat(w - c.chars().count()));
+            line.push_str(c);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out.push('\n');
+    for row in matrix {
+        for o in row.iter().flatten() {
+            let (a, b) = (&model.experiments[o.a].name, &model.experiments[o.b].name);
+            out.push_str(&format!(
+                "{a} then {b}: effect of {a} {}, of {b} alone {}, of both {}; ",
+                sig4(o.e_a),
+                sig4(o.e_b),
+                sig4(o.e_ab)
+            ));
+            if o.convergence.is_empty() {
+                out.push_str("the routes meet only at the readout\n");
+            } else {
+                out.push_str(&format!("routes converge at {}\n", o.convergence.join(" → ")));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sig4;
+
+    #[test]
+    fn four_significant_digits() {
+        assert_eq!(sig4(131.2345), "131.2");
+        assert_eq!(sig4(0.831249), "0.8312");
+        assert_eq!(sig4(100.0), "100.0");
+        assert_eq!(sig4(-2.5), "-2.500");
+        assert_eq!(sig4(1.23456e-6), "1.235e-6");
+        assert_eq!(sig4(123456.0), "1.235e5");
+        assert_eq!(sig4(-0.00001), "-1.000e-5");
+        assert_eq!(sig4(0.0), "0");
+    }
+}
