@@ -394,7 +394,12 @@ impl CheckError {
                 name,
                 suggestion,
             } => {
-                let d = Diagnostic::error(format!("no {what} is named `{name}`"), *span, format!("not a {what}"));
+                let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+                let d = Diagnostic::error(
+                    format!("no {what} is named `{name}`"),
+                    *span,
+                    format!("not {article} {what}"),
+                );
                 match suggestion {
                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
                     None => d.with_help(format!("define the {what} in this file or in a file it imports")),

@@ -28,6 +28,15 @@ loss: B -> @ k_out
 chain drug -| A -> B
 ";
 
+/// Two species at their steady state (A = 2, B = 1), so a run leaves them in place.
+const STEADY: &str = "\
+units time = min, concentration = uM
+species A = 2 uM, B = 1 uM
+make: -> A ; 1 uM/min
+convert: A -> B @ 0.5 /min
+loss: B -> @ 1 /min
+";
+
 /// What one run of the binary printed and how it exited.
 struct Run {
     code: i32,
@@ -249,16 +258,18 @@ fn run_rejects_a_bad_until() {
 
 #[test]
 fn run_writes_a_tidy_csv() {
+    let dir = TempDir::new("tidy-csv");
+    dir.write("steady.pathway", STEADY);
     let run = pathrules(
         &[
             "run",
-            "pathways/synapse.pathway",
+            "steady.pathway",
             "--until",
             "60min",
             "--every",
             "10min",
         ],
-        None,
+        Some(&dir.0),
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let mut lines = run.stdout.lines();
@@ -266,7 +277,7 @@ fn run_writes_a_tidy_csv() {
     // Seven output times (0, 10, …, 60 min) for each of the two species.
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(rows.len(), 7 * 2, "{}", run.stdout);
-    // synapse.pathway starts at its own steady state, so every value stays where it
+    // The model starts at its own steady state, so every value stays where it
     // began; 0.1% allows for the solver's tolerance over an hour.
     let initial: Vec<f64> = rows[..2].iter().map(|r| r[2].parse().unwrap()).collect();
     for (k, row) in rows.iter().enumerate() {
@@ -317,10 +328,12 @@ fn run_that_blows_up_names_the_species_and_writes_nothing() {
 /// `--format json` carries the schema version, the units and one series per species.
 #[test]
 fn run_writes_json() {
+    let dir = TempDir::new("json");
+    dir.write("steady.pathway", STEADY);
     let run = pathrules(
         &[
             "run",
-            "pathways/synapse.pathway",
+            "steady.pathway",
             "--until",
             "1h",
             "--every",
@@ -328,7 +341,7 @@ fn run_writes_json() {
             "--format",
             "json",
         ],
-        None,
+        Some(&dir.0),
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("valid JSON");
@@ -341,8 +354,8 @@ fn run_writes_json() {
         .iter()
         .map(|v| v["name"].as_str().expect("a name"))
         .collect();
-    assert_eq!(names, ["GluA1A2_int", "GluA1A2_surf"]);
-    for (v, start) in variables.iter().zip([60.0, 20.0]) {
+    assert_eq!(names, ["A", "B"]);
+    for (v, start) in variables.iter().zip([2.0, 1.0]) {
         let values = v["values"].as_array().expect("values");
         assert_eq!(values.len(), 3);
         // The model starts at its steady state; 0.1% allows for the solver's tolerance.
@@ -351,4 +364,95 @@ fn run_writes_json() {
             assert!((x - start).abs() <= 1e-3 * start, "{x} left {start}");
         }
     }
+}
+
+/// A model with experiments and expectations for `run --experiment`, `test` and
+/// `occlusion`: two drugs raise A through one shared step, max(a, b), so either
+/// occludes the other completely; one expectation is false on purpose.
+const PROTOCOL: &str = "\
+units time = min, concentration = uM
+input a = 0 uM
+input b = 0 uM
+species A = 1 uM
+make: -> A ; 0.1 /min * (1 uM + max(a, b))
+loss: A -> @ 0.1 /min
+readout level = 100 * A / baseline(A)
+genotype no_make { disable make }
+experiment drug_a \"a, 1 uM\" { at 0 min set a = 1 uM; run 1 h every 30 min }
+experiment drug_b { at 0 min set b = 1 uM; run 1 h every 30 min }
+experiment drug_a_ko extends drug_a { genotype no_make }
+expect drug_a: level at 1 h > 150 \"closed form: 200 − 100·e^(−6)\"
+expect drug_a: level at 1 h < drug_b: level at 1 h \"false: the drugs are equal\"
+expect occlusion(drug_a, drug_b, level at 1 h) > 0.99 \"one shared step\"
+";
+
+#[test]
+fn test_prints_a_table_and_fails_when_an_expectation_does() {
+    let dir = TempDir::new("test-table");
+    dir.write("protocol.pathway", PROTOCOL);
+    let run = pathrules(&["test", "protocol.pathway"], Some(&dir.0));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    insta::assert_snapshot!("test_table", run.stdout);
+    // Without the false one it passes.
+    let passing = PROTOCOL.replace("expect drug_a: level at 1 h < drug_b", "expect drug_a: level at 1 h <= drug_b");
+    dir.write("passing.pathway", &passing);
+    let run = pathrules(&["test", "passing.pathway"], Some(&dir.0));
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.ends_with("3 passed, 0 failed\n"), "{}", run.stdout);
+}
+
+#[test]
+fn occlusion_prints_the_matrix() {
+    let dir = TempDir::new("occlusion");
+    dir.write("protocol.pathway", PROTOCOL);
+    let run = pathrules(
+        &["occlusion", "protocol.pathway", "--readout", "level", "--at", "1h", "drug_a", "drug_b"],
+        Some(&dir.0),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!("occlusion_matrix", run.stdout);
+    let run = pathrules(
+        &["occlusion", "protocol.pathway", "--readout", "levle", "--at", "1h", "drug_a", "drug_b"],
+        Some(&dir.0),
+    );
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stderr, "error: no readout is named `levle`; the model defines level\n");
+}
+
+#[test]
+fn run_experiment_writes_species_inputs_and_readouts() {
+    let dir = TempDir::new("run-experiment");
+    dir.write("protocol.pathway", PROTOCOL);
+    let run = pathrules(&["run", "protocol.pathway", "--experiment", "drug_a_ko"], Some(&dir.0));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines[0], "experiment,genotype,time,variable,value");
+    // Three times, four variables (A, a, b, level).
+    assert_eq!(lines.len(), 1 + 3 * 4, "{}", run.stdout);
+    // Without its source A has decayed to nothing by the steady state.
+    let a0: f64 = lines[1]
+        .strip_prefix("drug_a_ko,no_make,0,A,")
+        .expect("A first")
+        .parse()
+        .expect("a number");
+    assert!(a0.abs() < 1e-12, "{a0}");
+    assert_eq!(lines[2], "drug_a_ko,no_make,0,a,1");
+    let all = pathrules(&["run", "protocol.pathway", "-e", "all", "--format", "json"], Some(&dir.0));
+    assert_eq!(all.code, 0, "{}", all.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&all.stdout).expect("valid JSON");
+    let names: Vec<&str> = doc["experiments"]
+        .as_array()
+        .expect("experiments")
+        .iter()
+        .map(|e| e["name"].as_str().expect("a name"))
+        .collect();
+    assert_eq!(names, ["drug_a", "drug_b", "drug_a_ko"]);
+    let unknown = pathrules(&["run", "protocol.pathway", "-e", "drug_c"], Some(&dir.0));
+    assert_eq!(unknown.code, 1);
+    assert_eq!(
+        unknown.stderr,
+        "error: no experiment is named `drug_c`; the model defines drug_a, drug_b, drug_a_ko\n"
+    );
+    let both = pathrules(&["run", "protocol.pathway", "-e", "drug_a", "--until", "1h"], Some(&dir.0));
+    assert_eq!(both.code, 2, "{}", both.stderr);
 }

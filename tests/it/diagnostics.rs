@@ -263,6 +263,58 @@ fn rate_units() {
     check("rate_units");
 }
 
+// Protocols: pharmacokinetics, readouts, genotypes, experiments and expectations.
+
+#[test]
+fn unknown() {
+    check("unknown");
+}
+
+#[test]
+fn extends_cycle() {
+    check("extends_cycle");
+}
+
+#[test]
+fn no_run() {
+    check("no_run");
+}
+
+#[test]
+fn time_needs_unit() {
+    check("time_needs_unit");
+}
+
+#[test]
+fn bad_value() {
+    check("bad_value");
+}
+
+#[test]
+fn no_pk() {
+    check("no_pk");
+}
+
+#[test]
+fn baseline_outside_readout() {
+    check("baseline_outside_readout");
+}
+
+#[test]
+fn outside_run() {
+    check("outside_run");
+}
+
+#[test]
+fn parse_unclosed_block() {
+    check("parse_unclosed_block");
+}
+
+#[test]
+fn parse_bad_item() {
+    check("parse_bad_item");
+}
+
 /// Every `CheckError` variant has an input file here. The variants are listed by
 /// hand, so this fails when error.rs gains a variant whose doc names no test file.
 #[test]

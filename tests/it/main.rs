@@ -8,4 +8,5 @@ mod fuzz; // mutated and truncated pathway files never panic parse and check
 mod grammar; // every example in grammar/ and README.md parses
 mod jacobian; // compiled Jacobians agree with finite differences
 mod pathways; // the shipped pathway files check, run and graph
+mod protocol; // experiments, genotypes, doses, expectations and occlusion against closed forms
 mod regression; // inputs that once broke something, named after what broke
