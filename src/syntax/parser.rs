@@ -748,6 +748,7 @@ impl<'s> Cx<'s> {
             if body == "}" {
                 raws.next();
                 block.close_comment = comment;
+                trim_blank_end(block);
                 return;
             }
             let first: String = body.chars().take_while(|&c| is_ident_continue(c)).collect();
@@ -756,7 +757,15 @@ impl<'s> Cx<'s> {
             }
             raws.next();
             if body.is_empty() {
-                block.items.push(BlockLine { item: None, comment });
+                // Runs of blank lines keep one, and none at the start of a block.
+                let blank = comment.is_none();
+                let after_blank = block
+                    .items
+                    .last()
+                    .is_none_or(|l| l.item.is_none() && l.comment.is_none());
+                if !(blank && after_blank) {
+                    block.items.push(BlockLine { item: None, comment });
+                }
                 continue;
             }
             let start = ws(split_comment(raw).0);
@@ -782,6 +791,7 @@ impl<'s> Cx<'s> {
                 }
             }
         }
+        trim_blank_end(block);
         errors.push(
             Diagnostic::error(
                 "this `{` is never closed".to_string(),
@@ -1410,6 +1420,17 @@ impl<'s> Cx<'s> {
                 span,
             },
         ))
+    }
+}
+
+/// Drops blank lines before a block's `}`.
+fn trim_blank_end<T>(block: &mut Block<T>) {
+    while block
+        .items
+        .last()
+        .is_some_and(|l| l.item.is_none() && l.comment.is_none())
+    {
+        block.items.pop();
     }
 }
 

@@ -60,21 +60,12 @@ fn comment_to(out: &mut String, comment: Option<&str>, after_code: bool) {
 }
 
 /// The lines of a multi-line block after its header, indented two spaces, and the
-/// closing `}`. Runs of blank lines collapse to one; leading and trailing ones go.
+/// closing `}`. The parser has already collapsed runs of blank lines to one.
 fn block_body<T>(out: &mut String, block: &Block<T>, item: fn(&T) -> String) {
-    let mut pending_blank = false;
-    let mut wrote_any = false;
     for l in &block.items {
-        if l.item.is_none() && l.comment.is_none() {
-            pending_blank = wrote_any;
-            continue;
+        if l.item.is_some() || l.comment.is_some() {
+            out.push_str("  ");
         }
-        if pending_blank {
-            out.push('\n');
-            pending_blank = false;
-        }
-        wrote_any = true;
-        out.push_str("  ");
         if let Some(it) = &l.item {
             out.push_str(&item(it));
         }

@@ -176,6 +176,38 @@ import \"synapse.pathway\"
 
 ";
 
+/// The protocol statements, messily written: blocks inline and on lines, comments
+/// inside blocks, runs of blank lines inside a block, and every form of `expect`.
+const MESSY_PROTOCOL: &str = "\
+pk   ketamine absorption=2 min ,elimination =t_el
+readout fEPSP=100*surf/baseline( surf )
+genotype KO{knockout RARα;disable mecp2_phos ;set k=2 /min}
+genotype S421A {   # a knock-in
+   disable mecp2_phos   # one reaction off
+
+
+}   # closed
+experiment ket \"20 µM, 30 min\"extends base{
+at 0 min set ketamine=20 uM;at 30 min set ketamine = 0µM
+
+  # a comment in a block
+     run 3 h+30 min every 1 min
+start   initial
+}
+experiment weekly{ at 0 h every 24 h for 7 d dose ketamine=10 uM ; genotype S421A }
+experiment empty { }
+expect ket:fEPSP at 60 min>115 \"Nosyreva\"
+expect ket : max fEPSP over[30 min,60 min]~130 within 10%
+expect ket: mean fEPSP over [0 min, 1 h] ≈ 100 within 2
+expect twice: fEPSP from 7 d to 7 d+1 h >= twice: fEPSP from 0 h to 1 h
+expect occlusion( ket ,am580 , fEPSP at 3 h )<=0.5
+";
+
+#[test]
+fn messy_protocol_round_trips() {
+    insta::assert_snapshot!("messy_protocol_canonical", round_trip("messy protocol", MESSY_PROTOCOL));
+}
+
 #[test]
 fn messy_input_round_trips() {
     insta::assert_snapshot!("messy_canonical", round_trip("messy input", MESSY));
@@ -215,6 +247,11 @@ fn small_inputs_round_trip() {
         "species input = 1",
         "B + input -> C @ k",
         "label: 3 A + 02 B -> C @ k",
+        "genotype g {\n}",
+        "experiment e {\n\n}\n",
+        "experiment e { run 1 h every 1 min; }",
+        "expect e: r at 1 h ~ 2 within 0",
+        "readout baseline = baseline(baseline(x))",
     ] {
         round_trip(&format!("{text:?}"), text);
     }

@@ -100,6 +100,22 @@ const TOKENS: &[&str] = &[
     "species X = -1 uM\n",
     "compartment c = 0\n",
     "let a = b\nlet b = a\n",
+    "{",
+    "}",
+    "\n}\n",
+    ";",
+    "experiment e {\n",
+    "experiment x extends x { run 1 h every 1 min }\n",
+    "genotype g { knockout ",
+    "readout r = baseline(",
+    "expect ",
+    "occlusion(",
+    " at 0 min set ",
+    " every 1 d for 7 d dose ",
+    "pk ketamine absorption = 1 min, elimination = 1 min\n",
+    " within 5%",
+    " ≈ ",
+    "start initial",
 ];
 
 /// One edit to a file's text. Positions are taken modulo the current length, so any
