@@ -381,7 +381,10 @@ impl Ui {
             }
             failed |= verdicts.iter().any(|v| !v.pass);
             out(&format!("{}:\n", file.display()));
-            out(&pathrules::output::verdict::table(&checked.model, &verdicts));
+            out(&pathrules::output::verdict::table(
+                &checked.model,
+                &verdicts,
+            ));
         }
         if failed { Err(Failed) } else { Ok(()) }
     }
@@ -406,7 +409,11 @@ impl Ui {
                 let names: Vec<&str> = model.readouts.iter().map(|x| x.name.as_str()).collect();
                 self.error(&format!(
                     "no readout is named `{readout}`; the model defines {}",
-                    if names.is_empty() { "none".to_string() } else { names.join(", ") }
+                    if names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names.join(", ")
+                    }
                 ))
             })?;
         let chosen = experiments
@@ -602,6 +609,15 @@ fn summary(file: &Path, c: &Checked) -> String {
         count(m.lets.len(), "let", "lets"),
         count(m.chains.len(), "chain", "chains"),
     ));
+    if !(m.readouts.is_empty() && m.experiments.is_empty() && m.expectations.is_empty()) {
+        out.push_str(&format!(
+            "  {}, {}, {}, {}\n",
+            count(m.readouts.len(), "readout", "readouts"),
+            count(m.genotypes.len(), "genotype", "genotypes"),
+            count(m.experiments.len(), "experiment", "experiments"),
+            count(m.expectations.len(), "expectation", "expectations"),
+        ));
+    }
     out.push_str(&format!(
         "  units: time = {}, concentration = {conc}\n",
         m.units.time.as_str()

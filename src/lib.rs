@@ -4,8 +4,10 @@
 //! The stages, in data-flow order (see ARCHITECTURE.md):
 //! `syntax` (text → AST) → `model` (AST → checked `Model`) → `network` (petgraph graphs,
 //! chain checks) → `ode` (compiled `System`) → `solve` (trajectories) → `experiment`
-//! (input protocols, steady states) → `output` (tables, graphs). Each stage is a free function on data and does no I/O; the one
-//! exception is `FsLoader`, the file-system `Loader` the CLI and examples use.
+//! (genotypes, steps and doses, steady states, readouts) → `analysis` (expectations,
+//! occlusion) → `output` (tables, graphs, verdicts). Each stage is a free function on
+//! data and does no I/O; the one exception is `FsLoader`, the file-system `Loader` the
+//! CLI and examples use.
 
 pub mod analysis;
 pub mod experiment;

@@ -80,7 +80,11 @@ pub fn stat(p: &Prediction, r: usize, stat: Stat) -> f64 {
 }
 
 fn fold(values: Vec<(f64, f64)>, f: fn(f64, f64) -> f64) -> f64 {
-    values.into_iter().map(|(_, v)| v).reduce(f).unwrap_or(f64::NAN)
+    values
+        .into_iter()
+        .map(|(_, v)| v)
+        .reduce(f)
+        .unwrap_or(f64::NAN)
 }
 
 /// What one expectation came to.

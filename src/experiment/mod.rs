@@ -1,11 +1,13 @@
 //! Stage 6, experiment: protocols applied to a compiled system.
 //!
 //! A protocol is a list of steps that set inputs (a drug applied, a drug washed out)
-//! at given times. Steps are discontinuities, so the integration is piecewise: the
-//! solver runs up to each step, the input changes, and the solver restarts from the
-//! state it reached; nothing is smoothed over a step. `steady_state` finds the state a
-//! system settles to, which experiments start from (pre-equilibration). This stage
-//! takes a `System` and produces trajectories; it never reads syntax or files.
+//! at given times, and of doses that add a first-order absorption and elimination
+//! curve to an input. Both are discontinuities, so the integration is piecewise: the
+//! solver runs up to each, the input changes, and the solver restarts from the state
+//! it reached; nothing is smoothed over a step. `steady_state` finds the state a
+//! system settles to, which experiments start from (pre-equilibration), and
+//! `predict` runs a model's experiment whole: genotype, pre-equilibration, schedule,
+//! readouts. This stage never reads syntax or files.
 
 mod predict;
 
@@ -109,11 +111,28 @@ struct Dosed<'a> {
     doses: &'a [Dose],
 }
 
+thread_local! {
+    /// The inputs of a dosed system at the time being evaluated: one buffer per
+    /// thread, reused, so a dosed evaluation allocates nothing in steady use.
+    static INPUTS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 impl Dosed<'_> {
-    fn inputs(&self, t: f64) -> Vec<f64> {
-        let mut inputs = self.system.inputs.clone();
-        add_doses(self.doses, t, &mut inputs);
-        inputs
+    /// Calls `f` with the inputs at time `t`.
+    fn with_inputs<T>(&self, t: f64, f: impl FnOnce(&[f64]) -> T) -> T {
+        INPUTS.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut buf) => {
+                buf.clear();
+                buf.extend_from_slice(&self.system.inputs);
+                add_doses(self.doses, t, &mut buf);
+                f(&buf)
+            }
+            Err(_) => {
+                let mut inputs = self.system.inputs.clone();
+                add_doses(self.doses, t, &mut inputs);
+                f(&inputs)
+            }
+        })
     }
 }
 
@@ -122,10 +141,10 @@ impl solve::Problem for Dosed<'_> {
         self.system.dim()
     }
     fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
-        self.system.rhs_with(&self.inputs(t), y, dy)
+        self.with_inputs(t, |u| self.system.rhs_with(u, y, dy))
     }
     fn jacobian(&self, t: f64, y: &[f64], jac: &mut [f64]) {
-        self.system.jacobian_with(&self.inputs(t), y, jac)
+        self.with_inputs(t, |u| self.system.jacobian_with(u, y, jac))
     }
     fn component_name(&self, i: usize) -> &str {
         solve::Problem::component_name(self.system, i)

@@ -3,10 +3,10 @@
 
 use std::fmt;
 
-use super::{Dose, Protocol, Step, SteadyStateError};
+use super::{Dose, Protocol, SteadyStateError, Step};
+use crate::model::Model;
 use crate::model::expr::{Expr, Var};
 use crate::model::protocol::{Action, Event, Experiment, Start};
-use crate::model::Model;
 use crate::ode::System;
 use crate::solve::{Settings, SolveError, Stats};
 
@@ -78,7 +78,12 @@ impl fmt::Display for ExperimentError {
                 self.experiment
             ),
             ExperimentErrorKind::Solve(e) => {
-                write!(f, "experiment `{}`: {}", self.experiment, e.in_unit(self.time_unit))
+                write!(
+                    f,
+                    "experiment `{}`: {}",
+                    self.experiment,
+                    e.in_unit(self.time_unit)
+                )
             }
         }
     }

@@ -21,6 +21,7 @@ pub fn check(files: &[ast::File]) -> Result<Model, Vec<Diagnostic>> {
         labels: HashMap::new(),
         in_readout: false,
         baselines: Vec::new(),
+        pk_written: Vec::new(),
     };
     let stmts: Vec<&Stmt> = files
         .iter()
@@ -54,6 +55,8 @@ struct Checker {
     in_readout: bool,
     /// The arguments of the `baseline(...)` calls met so far.
     baselines: Vec<Expr>,
+    /// The inputs a `pk` statement names, whether or not it checked.
+    pk_written: Vec<String>,
 }
 
 impl Checker {

@@ -9,15 +9,15 @@ mod check;
 mod dims;
 mod error;
 pub mod expr;
-pub mod protocol;
 mod load;
+pub mod protocol;
 pub mod units;
 
 pub use check::check;
 pub use error::CheckError;
 pub use expr::{Expr, Func, Var};
 pub use load::{Loaded, Loader, load, load_str};
-pub use protocol::{Experiment, Expectation, Genotype, Pk, Readout};
+pub use protocol::{Expectation, Experiment, Genotype, Pk, Readout};
 pub use units::{BaseUnits, Dim};
 
 use crate::syntax::Span;

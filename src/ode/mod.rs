@@ -288,9 +288,7 @@ impl System {
                     // Compartments are folded to constants before emission, and the
                     // checker admits readouts and baselines only in readouts, which
                     // are never compiled.
-                    Var::Compartment(_) | Var::Readout(_) | Var::Baseline(_) => {
-                        Op::Const(f64::NAN)
-                    }
+                    Var::Compartment(_) | Var::Readout(_) | Var::Baseline(_) => Op::Const(f64::NAN),
                 });
                 1
             }

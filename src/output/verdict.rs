@@ -26,7 +26,11 @@ pub fn sig4(x: f64) -> String {
     let decimals = (3 - magnitude).max(0) as usize;
     let text = format!("{x:.decimals$}");
     // `-0.0000` rounds to zero; show it plainly.
-    if text.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+    if text
+        .trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
         return "0".to_string();
     }
     text
@@ -90,10 +94,7 @@ pub fn table(model: &Model, verdicts: &[Verdict]) -> String {
     };
     line(header, &mut out);
     for row in &rows {
-        line(
-            [&row[0], &row[1], &row[2], &row[3], &row[4]],
-            &mut out,
-        );
+        line([&row[0], &row[1], &row[2], &row[3], &row[4]], &mut out);
     }
     for v in verdicts {
         if let Some(e) = &v.error {
@@ -178,7 +179,10 @@ pub fn occlusion_matrix(
             if o.convergence.is_empty() {
                 out.push_str("the routes meet only at the readout\n");
             } else {
-                out.push_str(&format!("routes converge at {}\n", o.convergence.join(" → ")));
+                out.push_str(&format!(
+                    "routes converge at {}\n",
+                    o.convergence.join(" → ")
+                ));
             }
         }
     }

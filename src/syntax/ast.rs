@@ -371,7 +371,11 @@ pub enum ExperimentItem {
     Start(Ident),
     Event(Event),
     /// `run T every Δ`
-    Run { until: Time, every: Time, span: Span },
+    Run {
+        until: Time,
+        every: Time,
+        span: Span,
+    },
 }
 
 /// `at T [every Δ for D] set INPUT = value` or `... dose INPUT = value`.
@@ -449,7 +453,11 @@ pub enum Stat {
         to: Time,
     },
     /// `R from t1 to t2`: R(t2) − R(t1)
-    Change { readout: Ident, from: Time, to: Time },
+    Change {
+        readout: Ident,
+        from: Time,
+        to: Time,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

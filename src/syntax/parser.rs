@@ -591,7 +591,8 @@ impl<'s> Cx<'s> {
     /// `event = "at" time [ "every" time "for" time ] ( "set" | "dose" ) ident "=" quantity ;`
     /// `run = "run" time "every" time ;`
     fn experiment_item(&self, i: &'s str) -> PResult<'s, ExperimentItem> {
-        const WHAT: &str = "`at T set INPUT = value`, `run T every Δ`, `genotype G` or `start initial`";
+        const WHAT: &str =
+            "`at T set INPUT = value`, `run T every Δ`, `genotype G` or `start initial`";
         let (rest, word) = expect(i, WHAT, |i| self.ident(i))?;
         let rest = ws(rest);
         match word.name.as_str() {
@@ -764,7 +765,10 @@ impl<'s> Cx<'s> {
                     .last()
                     .is_none_or(|l| l.item.is_none() && l.comment.is_none());
                 if !(blank && after_blank) {
-                    block.items.push(BlockLine { item: None, comment });
+                    block.items.push(BlockLine {
+                        item: None,
+                        comment,
+                    });
                 }
                 continue;
             }
@@ -787,7 +791,10 @@ impl<'s> Cx<'s> {
                 }
                 Err(e) => {
                     errors.push(self.error(raw, e));
-                    block.items.push(BlockLine { item: None, comment });
+                    block.items.push(BlockLine {
+                        item: None,
+                        comment,
+                    });
                 }
             }
         }
@@ -943,7 +950,10 @@ impl<'s> Cx<'s> {
                         },
                     )
                 } else {
-                    return fail(following, "`at T`, `from T1 to T2` or a readout after max/min/mean");
+                    return fail(
+                        following,
+                        "`at T`, `from T1 to T2` or a readout after max/min/mean",
+                    );
                 }
             }
         };
@@ -958,7 +968,12 @@ impl<'s> Cx<'s> {
     }
 
     /// A required keyword; fails saying `expected` when it is missing.
-    fn word(&self, i: &'s str, word: &str, expected: &'static str) -> Result<&'s str, nom::Err<PError<'s>>> {
+    fn word(
+        &self,
+        i: &'s str,
+        word: &str,
+        expected: &'static str,
+    ) -> Result<&'s str, nom::Err<PError<'s>>> {
         match self.keyword(i, word) {
             Some(r) => Ok(r),
             None => Err(nom::Err::Failure(PError::new(i, expected))),

@@ -294,7 +294,12 @@ fn stmt_to(out: &mut String, stmt: &Stmt) {
                 Rhs::Value(q) => out.push_str(&quantity(q)),
             }
             if let Some(t) = &x.tolerance {
-                let _ = write!(out, " within {}{}", t.value.text, if t.percent { "%" } else { "" });
+                let _ = write!(
+                    out,
+                    " within {}{}",
+                    t.value.text,
+                    if t.percent { "%" } else { "" }
+                );
             }
             if let Some(n) = &x.note {
                 let _ = write!(out, " \"{}\"", n.text);

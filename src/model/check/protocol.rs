@@ -39,10 +39,12 @@ impl Checker {
             }
         }
         for stmt in stmts {
-            if let Stmt::Pk(pk) = stmt
-                && let Some(pk) = self.pk(pk, model)
-            {
-                model.pks.push(pk);
+            if let Stmt::Pk(pk) = stmt {
+                // A broken `pk` is reported once, not again at every dose.
+                self.pk_written.push(pk.input.name.clone());
+                if let Some(pk) = self.pk(pk, model) {
+                    model.pks.push(pk);
+                }
             }
         }
         self.readouts(readouts, model);
@@ -52,7 +54,7 @@ impl Checker {
         }
         let mut resolved: Vec<Option<Option<Resolved>>> = vec![None; experiments.items.len()];
         for k in 0..experiments.items.len() {
-            let r = self.resolve(k, &experiments, &genotypes, model, &mut resolved, &mut Vec::new());
+            let r = self.resolve(k, &experiments, &genotypes, &mut resolved, &mut Vec::new());
             let e = experiments.items[k];
             let r = r.unwrap_or_default();
             let (until, every) = match r.run {
@@ -258,8 +260,11 @@ impl Checker {
                     match found {
                         Some(k) => out.disabled.push(k),
                         None => {
-                            let labels: Vec<&str> =
-                                model.reactions.iter().filter_map(|r| r.label.as_deref()).collect();
+                            let labels: Vec<&str> = model
+                                .reactions
+                                .iter()
+                                .filter_map(|r| r.label.as_deref())
+                                .collect();
                             self.unknown(label, "reaction label", labels.into_iter());
                         }
                     }
@@ -281,13 +286,11 @@ impl Checker {
 
     /// An experiment with what it extends folded in; `None` inside `resolved` while
     /// being resolved, to find cycles.
-    #[allow(clippy::too_many_arguments)]
     fn resolve(
         &mut self,
         k: usize,
         experiments: &Names<ast::Experiment>,
         genotypes: &Names<ast::Genotype>,
-        model: &Model,
         resolved: &mut Vec<Option<Option<Resolved>>>,
         path: &mut Vec<usize>,
     ) -> Option<Resolved> {
@@ -319,7 +322,7 @@ impl Checker {
                     Resolved::default()
                 }
                 Some(&j) => self
-                    .resolve(j, experiments, genotypes, model, resolved, path)
+                    .resolve(j, experiments, genotypes, resolved, path)
                     .unwrap_or_default(),
                 None => {
                     self.unknown(parent, "experiment", experiments.by_name.keys().copied());
@@ -345,7 +348,7 @@ impl Checker {
                     let every = self.duration(every);
                     r.run = Some((until, every));
                 }
-                ast::ExperimentItem::Event(ev) => self.event(ev, model, &mut r.events),
+                ast::ExperimentItem::Event(ev) => self.event(ev, &mut r.events),
             }
         }
         path.pop();
@@ -353,7 +356,7 @@ impl Checker {
         Some(r)
     }
 
-    fn event(&mut self, ev: &ast::Event, model: &Model, events: &mut Vec<p::Event>) {
+    fn event(&mut self, ev: &ast::Event, events: &mut Vec<p::Event>) {
         let at = self.time_at(&ev.at);
         let repeat = ev
             .repeat
@@ -367,7 +370,7 @@ impl Checker {
         let action = match ev.action {
             ast::Action::Set => p::Action::Set,
             ast::Action::Dose => {
-                if !model.pks.iter().any(|pk| pk.input == input) {
+                if !self.pk_written.contains(&ev.input.name) {
                     self.errors.push(CheckError::NoPk {
                         span: ev.input.span,
                         name: ev.input.name.clone(),
@@ -464,7 +467,11 @@ impl Checker {
         })
     }
 
-    fn experiment_index(&mut self, name: &ast::Ident, experiments: &Names<ast::Experiment>) -> Option<usize> {
+    fn experiment_index(
+        &mut self,
+        name: &ast::Ident,
+        experiments: &Names<ast::Experiment>,
+    ) -> Option<usize> {
         let found = experiments.by_name.get(name.name.as_str()).copied();
         if found.is_none() {
             self.unknown(name, "experiment", experiments.by_name.keys().copied());
