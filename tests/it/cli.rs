@@ -394,11 +394,18 @@ fn test_prints_a_table_and_fails_when_an_expectation_does() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     insta::assert_snapshot!("test_table", run.stdout);
     // Without the false one it passes.
-    let passing = PROTOCOL.replace("expect drug_a: level at 1 h < drug_b", "expect drug_a: level at 1 h <= drug_b");
+    let passing = PROTOCOL.replace(
+        "expect drug_a: level at 1 h < drug_b",
+        "expect drug_a: level at 1 h <= drug_b",
+    );
     dir.write("passing.pathway", &passing);
     let run = pathrules(&["test", "passing.pathway"], Some(&dir.0));
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.ends_with("3 passed, 0 failed\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.ends_with("3 passed, 0 failed\n"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -406,24 +413,48 @@ fn occlusion_prints_the_matrix() {
     let dir = TempDir::new("occlusion");
     dir.write("protocol.pathway", PROTOCOL);
     let run = pathrules(
-        &["occlusion", "protocol.pathway", "--readout", "level", "--at", "1h", "drug_a", "drug_b"],
+        &[
+            "occlusion",
+            "protocol.pathway",
+            "--readout",
+            "level",
+            "--at",
+            "1h",
+            "drug_a",
+            "drug_b",
+        ],
         Some(&dir.0),
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     insta::assert_snapshot!("occlusion_matrix", run.stdout);
     let run = pathrules(
-        &["occlusion", "protocol.pathway", "--readout", "levle", "--at", "1h", "drug_a", "drug_b"],
+        &[
+            "occlusion",
+            "protocol.pathway",
+            "--readout",
+            "levle",
+            "--at",
+            "1h",
+            "drug_a",
+            "drug_b",
+        ],
         Some(&dir.0),
     );
     assert_eq!(run.code, 1);
-    assert_eq!(run.stderr, "error: no readout is named `levle`; the model defines level\n");
+    assert_eq!(
+        run.stderr,
+        "error: no readout is named `levle`; the model defines level\n"
+    );
 }
 
 #[test]
 fn run_experiment_writes_species_inputs_and_readouts() {
     let dir = TempDir::new("run-experiment");
     dir.write("protocol.pathway", PROTOCOL);
-    let run = pathrules(&["run", "protocol.pathway", "--experiment", "drug_a_ko"], Some(&dir.0));
+    let run = pathrules(
+        &["run", "protocol.pathway", "--experiment", "drug_a_ko"],
+        Some(&dir.0),
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines[0], "experiment,genotype,time,variable,value");
@@ -437,7 +468,10 @@ fn run_experiment_writes_species_inputs_and_readouts() {
         .expect("a number");
     assert!(a0.abs() < 1e-12, "{a0}");
     assert_eq!(lines[2], "drug_a_ko,no_make,0,a,1");
-    let all = pathrules(&["run", "protocol.pathway", "-e", "all", "--format", "json"], Some(&dir.0));
+    let all = pathrules(
+        &["run", "protocol.pathway", "-e", "all", "--format", "json"],
+        Some(&dir.0),
+    );
     assert_eq!(all.code, 0, "{}", all.stderr);
     let doc: serde_json::Value = serde_json::from_str(&all.stdout).expect("valid JSON");
     let names: Vec<&str> = doc["experiments"]
@@ -453,6 +487,9 @@ fn run_experiment_writes_species_inputs_and_readouts() {
         unknown.stderr,
         "error: no experiment is named `drug_c`; the model defines drug_a, drug_b, drug_a_ko\n"
     );
-    let both = pathrules(&["run", "protocol.pathway", "-e", "drug_a", "--until", "1h"], Some(&dir.0));
+    let both = pathrules(
+        &["run", "protocol.pathway", "-e", "drug_a", "--until", "1h"],
+        Some(&dir.0),
+    );
     assert_eq!(both.code, 2, "{}", both.stderr);
 }

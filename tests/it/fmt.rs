@@ -205,7 +205,10 @@ expect occlusion( ket ,am580 , fEPSP at 3 h )<=0.5
 
 #[test]
 fn messy_protocol_round_trips() {
-    insta::assert_snapshot!("messy_protocol_canonical", round_trip("messy protocol", MESSY_PROTOCOL));
+    insta::assert_snapshot!(
+        "messy_protocol_canonical",
+        round_trip("messy protocol", MESSY_PROTOCOL)
+    );
 }
 
 #[test]

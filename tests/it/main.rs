@@ -8,5 +8,6 @@ mod fuzz; // mutated and truncated pathway files never panic parse and check
 mod grammar; // every example in grammar/ and README.md parses
 mod jacobian; // compiled Jacobians agree with finite differences
 mod pathways; // the shipped pathway files check, run and graph
+mod predictions; // the shipped experiments and expectations, snapshotted to four digits
 mod protocol; // experiments, genotypes, doses, expectations and occlusion against closed forms
 mod regression; // inputs that once broke something, named after what broke

@@ -69,7 +69,8 @@ fn bateman(d: f64, ka: f64, ke: f64, tau: f64) -> (f64, f64) {
         return (0.0, 0.0);
     }
     let c = d * ka / (ka - ke) * ((-ke * tau).exp() - (-ka * tau).exp());
-    let area = d * ka / (ka - ke) * ((1.0 - (-ke * tau).exp()) / ke - (1.0 - (-ka * tau).exp()) / ka);
+    let area =
+        d * ka / (ka - ke) * ((1.0 - (-ke * tau).exp()) / ke - (1.0 - (-ka * tau).exp()) / ka);
     (c, area)
 }
 
@@ -102,7 +103,12 @@ fn a_dose_follows_the_bateman_curve() {
     // A genotype's `set` reaches the half-lives through the parameter.
     let slow = run(&c, "once_slow");
     let (_, area) = bateman(8.0, ln2 / 5.0, ln2 / 60.0, 170.0);
-    assert_close(species(&c, &slow, "A", 180.0), area, 1e-6, "A at 180 with t_el 60");
+    assert_close(
+        species(&c, &slow, "A", 180.0),
+        area,
+        1e-6,
+        "A at 180 with t_el 60",
+    );
 }
 
 /// `every 1 d for 3 d` doses at 0, 1 and 2 d, and the curves superpose.
@@ -111,7 +117,11 @@ fn repeated_doses_superpose() {
     let c = checked(DOSED);
     let ln2 = std::f64::consts::LN_2;
     let p = run(&c, "daily");
-    let doses: Vec<f64> = c.model.experiments[1].events.iter().map(|e| e.time).collect();
+    let doses: Vec<f64> = c.model.experiments[1]
+        .events
+        .iter()
+        .map(|e| e.time)
+        .collect();
     assert_eq!(doses, [0.0, 1440.0, 2880.0]);
     for t in [60.0, 1500.0, 2940.0, 5760.0] {
         let area: f64 = doses
@@ -153,17 +163,36 @@ fn genotypes_set_the_steady_state_experiments_start_from() {
     let c = checked(GENOTYPES);
     let rest = run(&c, "rest");
     assert_close(species(&c, &rest, "A", 0.0), 2.0 / 0.6, 1e-9, "A at rest");
-    assert_close(species(&c, &rest, "B", 60.0), 0.5 * 2.0 / 0.6, 1e-7, "B at rest");
+    assert_close(
+        species(&c, &rest, "B", 60.0),
+        0.5 * 2.0 / 0.6,
+        1e-7,
+        "B at rest",
+    );
     let ko = run(&c, "pulse_ko");
     for t in [0.0, 15.0, 60.0] {
         assert_eq!(species(&c, &ko, "A", t), 0.0, "A knocked out at {t}");
         assert_eq!(species(&c, &ko, "B", t), 0.0, "B never made at {t}");
     }
     let noconv = run(&c, "pulse_noconv");
-    assert_close(species(&c, &noconv, "A", 0.0), 2.0 / 0.5, 1e-9, "A without conversion");
-    assert_eq!(noconv.times.last(), Some(&30.0), "the child's run replaces the parent's");
+    assert_close(
+        species(&c, &noconv, "A", 0.0),
+        2.0 / 0.5,
+        1e-9,
+        "A without conversion",
+    );
+    assert_eq!(
+        noconv.times.last(),
+        Some(&30.0),
+        "the child's run replaces the parent's"
+    );
     let strong = run(&c, "pulse_strong");
-    assert_close(species(&c, &strong, "A", 0.0), 4.0 / 0.6, 1e-9, "A with k_make doubled");
+    assert_close(
+        species(&c, &strong, "A", 0.0),
+        4.0 / 0.6,
+        1e-9,
+        "A with k_make doubled",
+    );
     // `start initial` skips pre-equilibration.
     let raw = run(&c, "raw");
     assert_eq!(species(&c, &raw, "A", 0.0), 5.0);
@@ -189,7 +218,12 @@ fn steps_and_readouts_follow_the_closed_form() {
             a_after(t)
         };
         assert_close(species(&c, &p, "A", t), want, 1e-6, &format!("A at {t}"));
-        assert_close(readout(&c, &p, "percent", t), 100.0 * want / a0, 1e-6, &format!("percent at {t}"));
+        assert_close(
+            readout(&c, &p, "percent", t),
+            100.0 * want / a0,
+            1e-6,
+            &format!("percent at {t}"),
+        );
     }
     assert_eq!(readout(&c, &p, "percent", 0.0), 100.0);
 }
@@ -220,7 +254,12 @@ expect pulse_ko: percent at 15 min < pulse: percent at 15 min
         [true, true, true, false, true, true, true, true, false],
         "{verdicts:#?}"
     );
-    assert_close(verdicts[0].value, 200.0 - 100.0 * (-6.0f64).exp(), 1e-6, "percent at 20");
+    assert_close(
+        verdicts[0].value,
+        200.0 - 100.0 * (-6.0f64).exp(),
+        1e-6,
+        "percent at 20",
+    );
 }
 
 const OCCLUSION: &str = "\
