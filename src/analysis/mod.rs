@@ -165,8 +165,12 @@ pub struct Occlusion {
     pub e_ab: f64,
     /// Where B's schedule starts in the combined run: A's last event.
     pub shift: f64,
-    /// Where the two drugs' influences first meet on the way to the readout.
+    /// Where every route of both drugs' influences passes on the way to the readout
+    /// (common dominators), nearest the drugs first.
     pub convergence: Vec<String>,
+    /// Where the two drugs' downstream sets first meet on the way to the readout,
+    /// whether or not other routes bypass it.
+    pub meeting: Vec<String>,
 }
 
 /// Runs A alone, B alone, and A then B (B's schedule shifted to start at A's last
@@ -204,12 +208,14 @@ pub fn occlusion(
     both.until = late;
     let e_ab = run(&both, late, late)?;
     let value = 1.0 - (e_ab - e_a) / e_b;
-    let convergence = checked
-        .network
-        .convergence(&drugs(ea), &drugs(eb), &readout_reads(model, readout))
-        .into_iter()
-        .map(|v| model.var_name(v).to_string())
-        .collect();
+    let (da, db, targets) = (drugs(ea), drugs(eb), readout_reads(model, readout));
+    let names = |vars: Vec<Var>| -> Vec<String> {
+        vars.into_iter()
+            .map(|v| model.var_name(v).to_string())
+            .collect()
+    };
+    let convergence = names(checked.network.convergence(&da, &db, &targets));
+    let meeting = names(checked.network.meeting_points(&da, &db, &targets));
     Ok(Occlusion {
         a,
         b,
@@ -219,6 +225,7 @@ pub fn occlusion(
         e_ab,
         shift,
         convergence,
+        meeting,
     })
 }
 

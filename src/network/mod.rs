@@ -328,6 +328,75 @@ impl Network {
         from_a.into_iter().filter(|v| from_b.contains(v)).collect()
     }
 
+    /// Where the downstream sets of two sets of inputs first meet on the way to
+    /// `targets`: the nodes both reach (and that reach a target) with no such node
+    /// upstream of them, a strongly connected group (a binding pair, a feedback
+    /// loop) counting as one. Unlike `convergence`, other routes may bypass them.
+    pub fn meeting_points(&self, a: &[Var], b: &[Var], targets: &[Var]) -> Vec<Var> {
+        let g = &self.influence;
+        let forward = |roots: &[Var]| {
+            let mut seen = vec![false; g.node_count()];
+            let mut stack: Vec<NodeIndex> = roots
+                .iter()
+                .filter_map(|r| self.influence_index.get(r).copied())
+                .collect();
+            while let Some(n) = stack.pop() {
+                for m in g.neighbors(n) {
+                    if !std::mem::replace(&mut seen[m.index()], true) {
+                        stack.push(m);
+                    }
+                }
+            }
+            seen
+        };
+        let (from_a, from_b) = (forward(a), forward(b));
+        let mut to_targets = vec![false; g.node_count()];
+        let mut stack: Vec<NodeIndex> = targets
+            .iter()
+            .filter_map(|t| self.influence_index.get(t).copied())
+            .collect();
+        for n in &stack {
+            to_targets[n.index()] = true;
+        }
+        while let Some(n) = stack.pop() {
+            for m in g.neighbors_directed(n, petgraph::Direction::Incoming) {
+                if !std::mem::replace(&mut to_targets[m.index()], true) {
+                    stack.push(m);
+                }
+            }
+        }
+        let common = |n: NodeIndex| {
+            let v = g[n];
+            from_a[n.index()]
+                && from_b[n.index()]
+                && to_targets[n.index()]
+                && !a.contains(&v)
+                && !b.contains(&v)
+        };
+        let mut group = vec![usize::MAX; g.node_count()];
+        let sccs = petgraph::algo::tarjan_scc(g);
+        for (k, scc) in sccs.iter().enumerate() {
+            for n in scc {
+                group[n.index()] = k;
+            }
+        }
+        let mut out: Vec<Var> = Vec::new();
+        for scc in &sccs {
+            if !scc.iter().any(|&n| common(n)) {
+                continue;
+            }
+            let fed_from_common = scc.iter().any(|&n| {
+                g.neighbors_directed(n, petgraph::Direction::Incoming)
+                    .any(|m| common(m) && group[m.index()] != group[n.index()])
+            });
+            if !fed_from_common {
+                out.extend(scc.iter().filter(|&&n| common(n)).map(|&n| g[n]));
+            }
+        }
+        out.sort();
+        out
+    }
+
     /// The nodes every path from `roots` to any of `targets` passes through, from the
     /// roots' side to the targets' (roots excluded, targets included).
     fn dominators_of(&self, roots: &[Var], targets: &[Var]) -> Vec<Var> {

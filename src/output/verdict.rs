@@ -176,13 +176,18 @@ pub fn occlusion_matrix(
                 sig4(o.e_b),
                 sig4(o.e_ab)
             ));
-            if o.convergence.is_empty() {
-                out.push_str("the routes meet only at the readout\n");
-            } else {
+            if !o.convergence.is_empty() {
                 out.push_str(&format!(
-                    "routes converge at {}\n",
+                    "every route passes {}\n",
                     o.convergence.join(" → ")
                 ));
+            } else if !o.meeting.is_empty() {
+                out.push_str(&format!(
+                    "the routes first meet at {}, and other routes bypass it\n",
+                    o.meeting.join(", ")
+                ));
+            } else {
+                out.push_str("the routes meet only at the readout\n");
             }
         }
     }

@@ -12,9 +12,8 @@ fn with_experiments() -> Vec<(String, pathrules::Checked)> {
     let mut out = Vec::new();
     for path in crate::fmt::pathway_files("pathways") {
         let (sources, result) = pathrules::check(&path, &mut pathrules::FsLoader);
-        let checked = result.unwrap_or_else(|d| {
-            panic!("{}", pathrules::syntax::render(&d, &sources, false))
-        });
+        let checked =
+            result.unwrap_or_else(|d| panic!("{}", pathrules::syntax::render(&d, &sources, false)));
         if !checked.model.experiments.is_empty() {
             let stem = path
                 .file_stem()

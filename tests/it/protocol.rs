@@ -293,6 +293,39 @@ fn occlusion_is_zero_for_additive_drugs_and_one_for_a_shared_step() {
     // The drugs meet first where their influences converge.
     assert_eq!(sum.convergence, ["X"]);
     assert_eq!(shared.convergence, ["Y"]);
+    assert_eq!(sum.meeting, ["X"]);
+}
+
+/// Where routes meet when no node lies on every route: two drugs that share a first
+/// step (a binding pair, one strongly connected group) and reach the readout by two
+/// branches, one of which the second drug also enters directly.
+#[test]
+fn routes_meet_where_the_downstream_sets_first_overlap() {
+    let c = checked(
+        "\
+units time = min, concentration = uM
+input a = 0 uM
+input b = 0 uM
+species P = 1 uM, Q = 1 uM, R = 0 uM, S = 0 uM, T = 0 uM
+flip: P <-> Q @ 0.1 /min, 0.1 /min
+push_a: P -> Q ; 0.1 /min * a
+push_b: Q -> P ; 0.1 /min * b
+via_R: -> R ; 0.1 /min * Q
+via_S: -> S ; 0.1 /min * (Q + a)
+lose_R: R -> @ 0.1 /min
+lose_S: S -> @ 0.1 /min
+make_T: -> T ; 0.1 /min * (R + S)
+lose_T: T -> @ 0.1 /min
+readout out = T
+experiment drug_a { at 0 min set a = 1 uM; run 1 h every 10 min }
+experiment drug_b { at 0 min set b = 1 uM; run 1 h every 10 min }
+",
+    );
+    let o = analysis::occlusion(&c, 0, 1, 0, 60.0, &tight()).expect("runs");
+    // a also reaches S directly, so P and Q are not on every route of a: only T is.
+    assert_eq!(o.convergence, ["T"]);
+    // Both first reach the pair P ⇌ Q, which counts as one meeting point.
+    assert_eq!(o.meeting, ["P", "Q"]);
 }
 
 /// B's schedule starts at A's last event, and A's effect is read at the same time as
