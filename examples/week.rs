@@ -25,11 +25,25 @@ fn main() {
         }
     };
     // The drug-free model sits at its steady state, which flatters a stiff solver;
-    // a second scenario holds every input at 20 uM (ketamine on the shipped model)
-    // for the whole week, so the run has dynamics to follow.
+    // a second scenario holds ketamine at 20 uM for the whole week (every input, in a
+    // model without one by that name), so the run has dynamics to follow.
     let mut dosed = checked.clone();
-    dosed.system.inputs.iter_mut().for_each(|v| *v = 20.0);
-    for (label, model) in [("at rest", &checked), ("inputs at 20 uM", &dosed)] {
+    let ketamine = checked
+        .model
+        .inputs
+        .iter()
+        .position(|i| i.name == "ketamine");
+    for (k, v) in dosed.system.inputs.iter_mut().enumerate() {
+        if ketamine.is_none_or(|j| j == k) {
+            *v = 20.0;
+        }
+    }
+    let label = if ketamine.is_some() {
+        "ketamine at 20 uM"
+    } else {
+        "inputs at 20 uM"
+    };
+    for (label, model) in [("at rest", &checked), (label, &dosed)] {
         run_all(label, &path, model, runs);
     }
 }

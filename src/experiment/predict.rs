@@ -57,6 +57,8 @@ fn tolerance(t: f64) -> f64 {
 #[derive(Clone, Debug)]
 pub struct ExperimentError {
     pub experiment: String,
+    /// The genotype's name; `None` is the wild type.
+    pub genotype: Option<String>,
     pub kind: ExperimentErrorKind,
     /// The model's time unit, for messages.
     pub time_unit: &'static str,
@@ -70,12 +72,30 @@ pub enum ExperimentErrorKind {
 
 impl fmt::Display for ExperimentError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let genotype = match &self.genotype {
+            Some(g) => format!("genotype `{g}`"),
+            None => "wild type".to_string(),
+        };
         match &self.kind {
-            ExperimentErrorKind::SteadyState(e) => write!(
+            ExperimentErrorKind::SteadyState(SteadyStateError::NotReached {
+                time,
+                species,
+                rate,
+            }) => write!(
                 f,
-                "experiment `{}`: the genotype has no steady state to start from: {e}\n\
-                 help: or add `start initial` to the experiment to start from the declared initial values",
-                self.experiment
+                "experiment `{}`: the {genotype} has no steady state to start from: after {time:.3e} {unit}, \
+                 `{species}` still changes by {rate:.3e} per {unit}\n\
+                 help: a species that is made but never removed (or removed but never made) grows \
+                 without bound; give it a loss or a source, or add `start initial` to the experiment \
+                 to start from the declared initial values",
+                self.experiment,
+                unit = self.time_unit,
+            ),
+            ExperimentErrorKind::SteadyState(SteadyStateError::Solve(e)) => write!(
+                f,
+                "experiment `{}`: while looking for the steady state of the {genotype}: {}",
+                self.experiment,
+                e.in_unit(self.time_unit)
             ),
             ExperimentErrorKind::Solve(e) => {
                 write!(
@@ -171,6 +191,10 @@ pub fn predict(
 ) -> Result<Prediction, ExperimentError> {
     let fail = |kind| ExperimentError {
         experiment: experiment.name.clone(),
+        genotype: experiment
+            .genotype
+            .and_then(|g| model.genotypes.get(g))
+            .map(|g| g.name.clone()),
         kind,
         time_unit: model.units.time.as_str(),
     };

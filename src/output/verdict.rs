@@ -183,7 +183,7 @@ pub fn occlusion_matrix(
                 ));
             } else if !o.meeting.is_empty() {
                 out.push_str(&format!(
-                    "the routes first meet at {}, and other routes bypass it\n",
+                    "the routes first meet at {}; not every route passes there\n",
                     o.meeting.join(", ")
                 ));
             } else {

@@ -493,3 +493,48 @@ fn run_experiment_writes_species_inputs_and_readouts() {
     );
     assert_eq!(both.code, 2, "{}", both.stderr);
 }
+
+/// An experiment whose genotype never settles says so, names the species still
+/// moving with the time unit, and says what would fix it; `test` reports it in the
+/// table and fails.
+#[test]
+fn an_experiment_without_a_steady_state_says_which_species_moves() {
+    let dir = TempDir::new("no-steady-state");
+    dir.write(
+        "grows.pathway",
+        "units time = min, concentration = uM
+species A = 1 uM
+input drug = 0 uM
+make: -> A ; 0.1 uM/min
+readout level = A
+genotype fast { }
+experiment e { at 0 min set drug = 1 uM; run 1 h every 10 min }
+experiment e_fast extends e { genotype fast }
+expect e: level at 30 min > 0 \"none\"
+",
+    );
+    let run = pathrules(&["run", "grows.pathway", "-e", "e_fast"], Some(&dir.0));
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "error: experiment `e_fast`: the genotype `fast` has no steady state to start from: \
+         after 1.111e8 min, `A` still changes by 1.000e-1 per min\n\
+         help: a species that is made but never removed (or removed but never made) grows \
+         without bound; give it a loss or a source, or add `start initial` to the experiment \
+         to start from the declared initial values\n"
+    );
+    let test = pathrules(&["test", "grows.pathway"], Some(&dir.0));
+    assert_eq!(test.code, 1);
+    assert!(
+        test.stdout.contains(
+            "error in `e: level at 30 min > 0`: experiment `e`: the wild type has no steady state"
+        ),
+        "{}",
+        test.stdout
+    );
+    assert!(
+        test.stdout.ends_with("0 passed, 1 failed\n"),
+        "{}",
+        test.stdout
+    );
+}
