@@ -59,7 +59,7 @@ pub struct ExperimentError {
     pub experiment: String,
     /// The genotype's name; `None` is the wild type.
     pub genotype: Option<String>,
-    pub kind: ExperimentErrorKind,
+    pub kind: Box<ExperimentErrorKind>,
     /// The model's time unit, for messages.
     pub time_unit: &'static str,
 }
@@ -76,7 +76,7 @@ impl fmt::Display for ExperimentError {
             Some(g) => format!("genotype `{g}`"),
             None => "wild type".to_string(),
         };
-        match &self.kind {
+        match self.kind.as_ref() {
             ExperimentErrorKind::SteadyState(SteadyStateError::NotReached {
                 time,
                 species,
@@ -189,13 +189,13 @@ pub fn predict(
     extra_times: &[f64],
     settings: &Settings,
 ) -> Result<Prediction, ExperimentError> {
-    let fail = |kind| ExperimentError {
+    let fail = |kind: ExperimentErrorKind| ExperimentError {
         experiment: experiment.name.clone(),
         genotype: experiment
             .genotype
             .and_then(|g| model.genotypes.get(g))
             .map(|g| g.name.clone()),
-        kind,
+        kind: Box::new(kind),
         time_unit: model.units.time.as_str(),
     };
     let sys = genotype_system(model, system, experiment.genotype);
