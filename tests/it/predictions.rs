@@ -37,7 +37,7 @@ fn every_experiment_on_a_fixed_grid() {
             let grid: Vec<f64> = (0..=6).map(|k| e.until * k as f64 / 6.0).collect();
             let p = predict(model, &c.system, e, &grid, &settings)
                 .unwrap_or_else(|err| panic!("{err}"));
-            text.push_str(&format!("{}", e.name));
+            text.push_str(&e.name);
             if let Some(g) = &p.genotype {
                 text.push_str(&format!(" [{g}]"));
             }
