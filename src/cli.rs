@@ -90,7 +90,7 @@ enum Command {
         #[arg(long)]
         at: String,
         /// Two or more experiments, each applying one drug
-        #[arg(required = true, num_args = 2..)]
+        #[arg(required = true, num_args = 2.., value_name = "EXPERIMENT")]
         experiments: Vec<String>,
         #[command(flatten)]
         solver: SolverArgs,

@@ -538,3 +538,11 @@ expect e: level at 30 min > 0 \"none\"
         test.stdout
     );
 }
+
+/// The README's main job: every expectation of the shipped model passes.
+#[test]
+fn the_shipped_model_passes_its_own_test() {
+    let run = pathrules(&["test", "pathways/experiments.pathway"], None);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains(" passed, 0 failed\n"), "{}", run.stdout);
+}
