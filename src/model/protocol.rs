@@ -5,6 +5,7 @@
 use super::expr::Expr;
 use super::{InputId, ParamId, SpeciesId};
 use crate::syntax::Span;
+pub use crate::syntax::ast::Cmp;
 
 /// First-order absorption and elimination of an input, as half-lives in base time
 /// units (expressions over parameters, so a genotype's `set` reaches them).
@@ -127,15 +128,6 @@ pub enum Claim {
         readout: usize,
         at: f64,
     },
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Cmp {
-    Lt,
-    Gt,
-    Le,
-    Ge,
-    Approx,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -158,15 +158,7 @@ fn json(series: &Series) -> String {
         time_unit: series.time_unit,
         concentration_unit: series.concentration_unit,
         time: &series.times,
-        variables: series
-            .variables
-            .iter()
-            .enumerate()
-            .map(|(v, name)| JsonVariable {
-                name,
-                values: series.values.iter().map(|row| row[v]).collect(),
-            })
-            .collect(),
+        variables: variables(series),
     };
     // Serializing plain structs of strings and finite numbers cannot fail; non-finite
     // values never reach output because the solver reports them as errors.

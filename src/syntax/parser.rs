@@ -331,6 +331,15 @@ impl<'s> Cx<'s> {
         Ok((rest, Stmt::Import(Import { path, span })))
     }
 
+    /// An optional quoted string after `i` (a source, a description).
+    fn note(&self, i: &'s str) -> PResult<'s, Option<Note>> {
+        if !ws(i).starts_with('"') {
+            return Ok((i, None));
+        }
+        let (rest, (text, span)) = self.string(ws(i))?;
+        Ok((rest, Some(Note { text, span })))
+    }
+
     /// `string = '"' { any character but '"' and newline } '"' ;`
     fn string(&self, i: &'s str) -> PResult<'s, (String, Span)> {
         let (rest, _) = char('"')(i)?;
@@ -432,12 +441,7 @@ impl<'s> Cx<'s> {
             });
             rest = r;
         }
-        let mut note = None;
-        if ws(rest).starts_with('"') {
-            let (r, (text, span)) = self.string(ws(rest))?;
-            note = Some(Note { text, span });
-            rest = r;
-        }
+        let (rest, note) = self.note(rest)?;
         Ok((
             rest,
             Stmt::Param(Param {
@@ -562,13 +566,8 @@ impl<'s> Cx<'s> {
 
     /// `experiment = "experiment" ident [ string ] [ "extends" ident ] block ;`
     fn experiment(&self, i: &'s str) -> PResult<'s, Stmt> {
-        let (mut rest, name) = expect(i, "an experiment name", |i| self.ident(i))?;
-        let mut description = None;
-        if ws(rest).starts_with('"') {
-            let (r, (text, span)) = self.string(ws(rest))?;
-            description = Some(Note { text, span });
-            rest = r;
-        }
+        let (rest, name) = expect(i, "an experiment name", |i| self.ident(i))?;
+        let (mut rest, description) = self.note(rest)?;
         let mut extends = None;
         if let Some(r) = self.keyword(ws(rest), "extends") {
             let (r, parent) = expect(ws(r), "the name of an experiment", |i| self.ident(i))?;
@@ -875,12 +874,7 @@ impl<'s> Cx<'s> {
             });
             rest = r;
         }
-        let mut note = None;
-        if ws(rest).starts_with('"') {
-            let (r, (text, span)) = self.string(ws(rest))?;
-            note = Some(Note { text, span });
-            rest = r;
-        }
+        let (rest, note) = self.note(rest)?;
         Ok((
             rest,
             Stmt::Expect(Expect {

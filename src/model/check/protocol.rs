@@ -439,13 +439,7 @@ impl Checker {
                 percent: t.percent,
             }
         });
-        let cmp = match x.op {
-            ast::Cmp::Lt => p::Cmp::Lt,
-            ast::Cmp::Gt => p::Cmp::Gt,
-            ast::Cmp::Le => p::Cmp::Le,
-            ast::Cmp::Ge => p::Cmp::Ge,
-            ast::Cmp::Approx => p::Cmp::Approx,
-        };
+        let cmp = x.op;
         let text = crate::syntax::print_stmt(stmt);
         let text = text.strip_prefix("expect ").unwrap_or(&text);
         // The source is shown in its own column.
