@@ -27,8 +27,9 @@ pub struct Cli {
     /// When to colour diagnostics
     #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
     color: Color,
+    /// Without a command: `compare` on ./pathrules.toml
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -95,6 +96,16 @@ enum Command {
         #[command(flatten)]
         solver: SolverArgs,
     },
+    /// Compare the hypotheses of a pathrules.toml: scorecard, occlusion, the
+    /// experiments that tell them apart, and how each differs from the base
+    Compare {
+        /// The project manifest
+        #[arg(default_value = "pathrules.toml")]
+        manifest: PathBuf,
+        /// `text` fits a terminal; `json` holds the whole result
+        #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
+        format: CompareFormat,
+    },
     /// Write the reaction network as DOT (Graphviz) or Mermaid
     Graph {
         /// The `.pathway` file whose reaction network to draw
@@ -158,6 +169,12 @@ impl From<TableFormat> for Format {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
+enum CompareFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
 enum GraphArg {
     Dot,
     Mermaid,
@@ -173,7 +190,11 @@ pub fn run(cli: Cli) -> ExitCode {
         Color::Auto => std::io::stderr().is_terminal(),
     };
     let ui = Ui { color };
-    let result = match cli.command {
+    let command = cli.command.unwrap_or(Command::Compare {
+        manifest: PathBuf::from("pathrules.toml"),
+        format: CompareFormat::Text,
+    });
+    let result = match command {
         Command::Check { files } => ui.check(&files),
         Command::Run {
             file,
@@ -207,6 +228,7 @@ pub fn run(cli: Cli) -> ExitCode {
             experiments,
             solver,
         } => ui.occlusion(&file, &readout, &at, &experiments, &solver),
+        Command::Compare { manifest, format } => ui.compare(&manifest, format),
         Command::Graph { file, format, out } => ui.graph(&file, format, out.as_deref()),
         Command::Fmt { files, check } => ui.fmt(&files, check),
     };
@@ -425,6 +447,82 @@ impl Ui {
         out(&pathrules::output::verdict::occlusion_matrix(
             model, &chosen, &matrix, readout, at,
         ));
+        Ok(())
+    }
+
+    fn compare(&self, manifest: &Path, format: CompareFormat) -> Result<(), Failed> {
+        let text = FsLoader.read(manifest).map_err(|reason| {
+            self.error(&format!(
+                "cannot read `{}`: {reason}; a project names its hypotheses in a pathrules.toml (see README.md)",
+                manifest.display()
+            ))
+        })?;
+        let dir = manifest
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let mut sources = Sources::new();
+        let id = sources.add(manifest.display().to_string(), manifest, text.clone());
+        let exists = |p: &Path| dir.join(p).is_file();
+        let project = pathrules::project::parse(id, &text, dir, &exists).map_err(|d| {
+            self.report(&sources, &d);
+            Failed
+        })?;
+        let mut hypotheses = Vec::new();
+        for (name, path) in &project.hypotheses {
+            let (sources, result) = pathrules::check_hypothesis(
+                dir,
+                name,
+                &dir.join(path),
+                &project
+                    .judge
+                    .iter()
+                    .map(|j| dir.join(j))
+                    .collect::<Vec<_>>(),
+                &mut FsLoader,
+            );
+            match result {
+                Ok(checked) => hypotheses.push(pathrules::analysis::compare::Hypothesis {
+                    name: name.clone(),
+                    checked,
+                }),
+                Err(d) => {
+                    err(&format!("error: hypothesis `{name}` does not check\n"));
+                    self.report(&sources, &d);
+                    return Err(Failed);
+                }
+            }
+        }
+        let Some(base) = hypotheses.first() else {
+            return Err(self.error("the manifest names no hypotheses"));
+        };
+        let units = base.checked.model.units;
+        let occlusion = match &project.occlusion {
+            Some(o) => Some((
+                o.readout.as_str(),
+                self.duration("[occlusion] at", &o.at, &units)?,
+                o.experiments.as_slice(),
+            )),
+            None => None,
+        };
+        let comparison =
+            pathrules::analysis::compare::compare(&hypotheses, occlusion, &project.settings);
+        let text = pathrules::output::compare::text(&comparison, units.time_in_seconds());
+        let json = pathrules::output::compare::json(&comparison);
+        if let Some(dir_out) = &project.output {
+            let folder = dir.join(dir_out);
+            std::fs::create_dir_all(&folder)
+                .map_err(|e| self.error(&format!("cannot make `{}`: {e}", folder.display())))?;
+            for (name, body) in [("compare.txt", &text), ("compare.json", &json)] {
+                let path = folder.join(name);
+                write_whole(&path, body)
+                    .map_err(|e| self.error(&format!("cannot write `{}`: {e}", path.display())))?;
+            }
+        }
+        out(match format {
+            CompareFormat::Text => &text,
+            CompareFormat::Json => &json,
+        });
         Ok(())
     }
 

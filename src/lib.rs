@@ -15,6 +15,7 @@ pub mod model;
 pub mod network;
 pub mod ode;
 pub mod output;
+pub mod project;
 pub mod solve;
 pub mod syntax;
 
@@ -50,6 +51,48 @@ pub fn check(root: &Path, loader: &mut dyn Loader) -> (Sources, Result<Checked, 
     let Loaded { sources, model } = model::load(root, loader);
     let result = model.and_then(finish);
     (sources, result)
+}
+
+/// A hypothesis judged on shared files: checks a model rooted at `hypothesis`
+/// together with the `judge` files (experiments and expectations), as if one root
+/// file imported them all. Paths are relative to `dir`; imports the files share
+/// (the base model) are read once, and the hypothesis's `override` and `remove`
+/// apply to them.
+pub fn check_hypothesis(
+    dir: &Path,
+    name: &str,
+    hypothesis: &Path,
+    judge: &[std::path::PathBuf],
+    loader: &mut dyn Loader,
+) -> (Sources, Result<Checked, Vec<Diagnostic>>) {
+    let mut text = format!("# hypothesis `{name}` with the files it is judged on\n");
+    for path in std::iter::once(hypothesis).chain(judge.iter().map(|p| p.as_path())) {
+        text.push_str(&format!("import \"{}\"\n", path.display()));
+    }
+    let root = dir.join(format!("{name}.hypothesis"));
+    let mut with_root = WithRoot {
+        root: root.clone(),
+        text,
+        inner: loader,
+    };
+    check(&root, &mut with_root)
+}
+
+/// A loader that serves one made-up root file and reads the rest as `inner` does.
+struct WithRoot<'a> {
+    root: std::path::PathBuf,
+    text: String,
+    inner: &'a mut dyn Loader,
+}
+
+impl Loader for WithRoot<'_> {
+    fn load(&mut self, path: &Path) -> Result<String, String> {
+        if model::normalize(path) == model::normalize(&self.root) {
+            Ok(self.text.clone())
+        } else {
+            self.inner.load(path)
+        }
+    }
 }
 
 /// The stages after the model: network, chain checks, compilation.

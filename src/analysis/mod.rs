@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+pub mod compare;
+
 use crate::Checked;
 use crate::experiment::{self, ExperimentError, Prediction};
 use crate::model::protocol::{Claim, Experiment, Measure, Stat, Target};

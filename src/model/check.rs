@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+mod diff;
 mod protocol;
 
 use super::error::CheckError;
@@ -23,10 +24,12 @@ pub fn check(files: &[ast::File]) -> Result<Model, Vec<Diagnostic>> {
         baselines: Vec::new(),
         pk_written: Vec::new(),
     };
-    let stmts: Vec<&Stmt> = files
+    let written: Vec<&Stmt> = files
         .iter()
         .flat_map(|f| f.lines.iter().filter_map(|l| l.stmt.as_ref()))
         .collect();
+    let applied = cx.apply_diffs(&written);
+    let stmts: Vec<&Stmt> = applied.iter().collect();
     cx.units(&stmts);
     let model = cx.build(&stmts);
     // Dimensions are checked only once every name resolves, so an unknown name is

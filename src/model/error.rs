@@ -150,6 +150,21 @@ pub enum CheckError {
         experiment: String,
         until: String,
     },
+    /// `override param k = 2 /min` where no parameter `k` is declared anywhere, or
+    /// `remove chain A -> B` where no such chain is asserted.
+    NotInModel {
+        span: Span,
+        kind: &'static str,
+        name: String,
+        verb: &'static str,
+        suggestion: Option<String>,
+    },
+    /// `remove species A` while a reaction or a let still reads `A`.
+    RemoveStillUsed {
+        span: Span,
+        name: String,
+        used: Span,
+    },
 }
 
 impl CheckError {
@@ -456,6 +471,35 @@ impl CheckError {
                 "after the end of the run",
             )
             .with_help(format!("lengthen the `run` of `{experiment}` or ask about an earlier time")),
+            NotInModel {
+                span,
+                kind,
+                name,
+                verb,
+                suggestion,
+            } => {
+                let d = Diagnostic::error(
+                    format!("there is no {kind} `{name}` to {verb}"),
+                    *span,
+                    "not in the model",
+                );
+                match (suggestion, *verb) {
+                    (Some(s), _) => d.with_help(format!("did you mean `{s}`?")),
+                    (None, "override") => d.with_help(
+                        "`override` replaces a declaration from this file or an import; to add a new one, drop `override`",
+                    ),
+                    (None, _) => d.with_help(
+                        "a chain is removed by its exact names and signs, as the base model writes it",
+                    ),
+                }
+            }
+            RemoveStillUsed { span, name, used } => Diagnostic::error(
+                format!("species `{name}` is removed but still used"),
+                *span,
+                "removed here",
+            )
+            .with_note(*used, "still used here")
+            .with_help("remove or override what uses it too; a removed species takes along only the reactions that touch nothing else"),
             NotFinite { span } => Diagnostic::error(
                 "this value is not a finite number in base units",
                 *span,

@@ -139,7 +139,7 @@ impl LoadCx<'_> {
 }
 
 /// Resolves `.` and `..` lexically, so one file reached by two paths is one file.
-fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {

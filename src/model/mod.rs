@@ -16,6 +16,7 @@ pub mod units;
 pub use check::check;
 pub use error::CheckError;
 pub use expr::{Expr, Func, Var};
+pub(crate) use load::normalize;
 pub use load::{Loaded, Loader, load, load_str};
 pub use protocol::{Expectation, Experiment, Genotype, Pk, Readout};
 pub use units::{BaseUnits, Dim};
@@ -182,6 +183,45 @@ impl Model {
             Var::Compartment(id) => &self.compartments[id.index()].name,
             Var::Readout(k) => &self.readouts[k as usize].name,
             Var::Baseline(_) => "baseline",
+        }
+    }
+
+    /// An expression with names, for reports and diffs: `k_on * BDNF * TrkB`.
+    /// Operands are parenthesised when they bind more loosely than their operator.
+    pub fn show_expr(&self, e: &Expr) -> String {
+        fn prec(e: &Expr) -> u8 {
+            match e {
+                Expr::Add(..) | Expr::Sub(..) => 1,
+                Expr::Mul(..) | Expr::Div(..) => 2,
+                Expr::Neg(_) => 3,
+                Expr::Pow(..) => 4,
+                _ => 5,
+            }
+        }
+        let wrap = |inner: &Expr, min: u8| {
+            let text = self.show_expr(inner);
+            if prec(inner) < min {
+                format!("({text})")
+            } else {
+                text
+            }
+        };
+        match e {
+            Expr::Num(x) => {
+                let shown: f64 = format!("{x:.5e}").parse().unwrap_or(*x);
+                shown.to_string()
+            }
+            Expr::Var(v) => self.var_name(*v).to_string(),
+            Expr::Neg(a) => format!("-{}", wrap(a, 3)),
+            Expr::Add(a, b) => format!("{} + {}", wrap(a, 1), wrap(b, 2)),
+            Expr::Sub(a, b) => format!("{} - {}", wrap(a, 1), wrap(b, 2)),
+            Expr::Mul(a, b) => format!("{} * {}", wrap(a, 2), wrap(b, 3)),
+            Expr::Div(a, b) => format!("{} / {}", wrap(a, 2), wrap(b, 3)),
+            Expr::Pow(a, b) => format!("{}^{}", wrap(a, 5), wrap(b, 4)),
+            Expr::Call(f, args) => {
+                let args: Vec<String> = args.iter().map(|a| self.show_expr(a)).collect();
+                format!("{}({})", f.name(), args.join(", "))
+            }
         }
     }
 

@@ -2,6 +2,7 @@
 //!
 //! Writers return strings; only the CLI puts them in files or on the terminal.
 
+pub mod compare;
 pub mod graph;
 pub mod table;
 pub mod verdict;

@@ -35,6 +35,8 @@ pub enum Stmt {
     Genotype(Genotype),
     Experiment(Experiment),
     Expect(Expect),
+    Override(Override),
+    Remove(Remove),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -503,4 +505,29 @@ pub struct Tolerance {
     pub value: Number,
     pub percent: bool,
     pub span: Span,
+}
+
+/// `override param k = 2 /min`, `override label: A -> B ; rate`: a declaration that
+/// replaces one of the same name (or label) from an import.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Override {
+    /// A `Param`, `Let`, `Species` (one), `Input` or labelled `Reaction`.
+    pub stmt: Box<Stmt>,
+    /// The `override` keyword.
+    pub span: Span,
+}
+
+/// `remove species X`, `remove reaction label` or `remove chain A -> B`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Remove {
+    pub target: RemoveTarget,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RemoveTarget {
+    Species(Ident),
+    Reaction(Ident),
+    /// A chain assertion, matched by its names and signs.
+    Chain(Chain),
 }

@@ -33,6 +33,8 @@ pub const KEYWORDS: &[&str] = &[
     "genotype",
     "experiment",
     "expect",
+    "override",
+    "remove",
 ];
 
 /// How deeply an expression may nest. Later stages walk expressions recursively, and
@@ -293,7 +295,7 @@ impl<'s> Cx<'s> {
         })
     }
 
-    /// `statement = import | units | compartment | species | input | param | let | chain | reaction | pk | readout | genotype | experiment | expect ;`
+    /// `statement = import | units | compartment | species | input | param | let | chain | reaction | pk | readout | genotype | experiment | expect | override | remove ;`
     fn statement(&self, i: &'s str) -> PResult<'s, Stmt> {
         let (after_word, word) = take_while(is_ident_continue)(i)?;
         // A keyword begins its statement whatever follows it. Were `units+A -> B @ k`
@@ -321,6 +323,8 @@ impl<'s> Cx<'s> {
             "genotype" => self.genotype(i),
             "experiment" => self.experiment(i),
             "expect" => self.expect(i),
+            "override" => self.override_(i, after_word),
+            "remove" => self.remove(i),
             _ => self.chain(i),
         }
     }
@@ -492,6 +496,74 @@ impl<'s> Cx<'s> {
         }
         let span = self.span(start, rest);
         Ok((rest, Stmt::Chain(Chain { first, links, span })))
+    }
+
+    /// `override = "override" ( param | let | species | input | reaction ) ;`
+    /// `keyword_end` is the rest after the `override` word, for its span.
+    fn override_(&self, i: &'s str, keyword_end: &'s str) -> PResult<'s, Stmt> {
+        const WHAT: &str = "`param`, `let`, `species`, `input` or a labelled reaction";
+        let span = self.span(self.before_keyword(keyword_end, "override"), keyword_end);
+        let (rest, stmt) = match self.statement(i) {
+            Ok(ok) => ok,
+            Err(nom::Err::Error(_)) => return fail(i, WHAT),
+            Err(e) => return Err(e),
+        };
+        let ok = match &stmt {
+            Stmt::Param(_) | Stmt::Let(_) | Stmt::Input(_) => true,
+            Stmt::Species(inits) => inits.len() == 1,
+            Stmt::Reaction(r) => r.label.is_some(),
+            _ => false,
+        };
+        if !ok {
+            return fail(
+                i,
+                match &stmt {
+                    Stmt::Reaction(_) => "a reaction with its label, `label: … `",
+                    Stmt::Species(_) => "one species",
+                    _ => WHAT,
+                },
+            );
+        }
+        Ok((
+            rest,
+            Stmt::Override(Override {
+                stmt: Box::new(stmt),
+                span,
+            }),
+        ))
+    }
+
+    /// The `word` that ends at `end`.
+    fn before_keyword(&self, end: &'s str, word: &str) -> &'s str {
+        let at = self.offset(end).saturating_sub(word.len());
+        &self.src[at..]
+    }
+
+    /// `remove = "remove" ( "species" ident | "reaction" ident | chain ) ;`
+    fn remove(&self, i: &'s str) -> PResult<'s, Stmt> {
+        let start = i;
+        let (rest, target) = if let Some(r) = self.keyword(i, "species") {
+            let (r, name) = expect(ws(r), "a species name", |i| self.ident(i))?;
+            (r, RemoveTarget::Species(name))
+        } else if let Some(r) = self.keyword(i, "reaction") {
+            let (r, label) = expect(ws(r), "a reaction label", |i| self.ident(i))?;
+            (r, RemoveTarget::Reaction(label))
+        } else if let Some(r) = self.keyword(i, "chain") {
+            let (r, chain) = self.chain(ws(r))?;
+            let Stmt::Chain(chain) = chain else {
+                return fail(i, "a chain");
+            };
+            (r, RemoveTarget::Chain(chain))
+        } else {
+            return fail(i, "`species`, `reaction` or `chain`");
+        };
+        Ok((
+            rest,
+            Stmt::Remove(Remove {
+                target,
+                span: self.span(start, rest),
+            }),
+        ))
     }
 
     /// `pk = "pk" ident "absorption" "=" operand "," "elimination" "=" operand ;`

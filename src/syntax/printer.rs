@@ -244,6 +244,22 @@ fn stmt_to(out: &mut String, stmt: &Stmt) {
                 let _ = write!(out, " {} {}", sign, link.target.name);
             }
         }
+        Stmt::Override(o) => {
+            out.push_str("override ");
+            stmt_to(out, &o.stmt);
+        }
+        Stmt::Remove(r) => match &r.target {
+            RemoveTarget::Species(n) => {
+                let _ = write!(out, "remove species {}", n.name);
+            }
+            RemoveTarget::Reaction(n) => {
+                let _ = write!(out, "remove reaction {}", n.name);
+            }
+            RemoveTarget::Chain(c) => {
+                out.push_str("remove ");
+                stmt_to(out, &Stmt::Chain(c.clone()));
+            }
+        },
         Stmt::Pk(p) => {
             let _ = write!(
                 out,

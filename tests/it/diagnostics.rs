@@ -315,6 +315,18 @@ fn parse_bad_item() {
     check("parse_bad_item");
 }
 
+// Hypotheses: `override` and `remove` on an imported base model.
+
+#[test]
+fn not_in_model() {
+    check("not_in_model");
+}
+
+#[test]
+fn remove_still_used() {
+    check("remove_still_used");
+}
+
 /// Every `CheckError` variant has an input file here. The variants are listed by
 /// hand, so this fails when error.rs gains a variant whose doc names no test file.
 #[test]

@@ -1,0 +1,241 @@
+//! `pathrules compare` as text that fits a terminal, and as JSON.
+
+use crate::analysis::compare::{Changes, Comparison};
+use crate::output::verdict::sig4;
+
+/// Widest expectation text in the scorecard; longer ones are cut with `…`.
+const EXPECTATION_WIDTH: usize = 52;
+/// Widest line of the diff and discriminating sections.
+const LINE_WIDTH: usize = 100;
+/// How many discriminating experiments the text shows.
+const TOP: usize = 5;
+
+/// The whole comparison as text: hypotheses, scorecard, occlusion, the experiments
+/// that tell the hypotheses apart, and how each differs from the base.
+pub fn text(c: &Comparison, seconds_per_unit: f64) -> String {
+    let time = |t: f64| show_time(t * seconds_per_unit);
+    let mut out = String::new();
+    let n = c.hypotheses.len();
+    out.push_str(&format!(
+        "{n} hypotheses, judged on {} expectations; {} is the base\n\n",
+        c.scorecard.len(),
+        c.base
+    ));
+    // The scorecard.
+    let widths: Vec<usize> = c
+        .hypotheses
+        .iter()
+        .map(|h| h.chars().count().max(11))
+        .collect();
+    let first = c
+        .scorecard
+        .iter()
+        .map(|r| r.expectation.chars().count().min(EXPECTATION_WIDTH))
+        .max()
+        .unwrap_or(0)
+        .max("scorecard".len());
+    let mut head = format!("{:<first$}", "scorecard");
+    for (h, w) in c.hypotheses.iter().zip(&widths) {
+        head.push_str(&format!("  {h:<w$}"));
+    }
+    push_line(&mut out, &head);
+    for row in &c.scorecard {
+        let mut line = format!("{:<first$}", cut(&row.expectation, EXPECTATION_WIDTH));
+        for (cell, w) in row.results.iter().zip(&widths) {
+            let text = match cell {
+                None => "—".to_string(),
+                Some(cell) if cell.error.is_some() => "FAIL error".to_string(),
+                Some(cell) => format!(
+                    "{} {}",
+                    if cell.pass { "pass" } else { "FAIL" },
+                    sig4(cell.value)
+                ),
+            };
+            line.push_str(&format!("  {text:<w$}"));
+        }
+        push_line(&mut out, &line);
+    }
+    let mut totals = format!("{:<first$}", "passed");
+    for ((p, j), w) in c.passed.iter().zip(&c.judged).zip(&widths) {
+        totals.push_str(&format!("  {:<w$}", format!("{p}/{j}")));
+    }
+    push_line(&mut out, &totals);
+
+    // Occlusion under each hypothesis.
+    if let Some(o) = &c.occlusion {
+        out.push_str(&format!(
+            "\nocclusion, {} at {} (0 = effects add, 1 = the second adds nothing)\n",
+            o.readout,
+            time(o.at)
+        ));
+        let pairs: Vec<(usize, usize)> = (0..o.experiments.len())
+            .flat_map(|i| (0..o.experiments.len()).map(move |j| (i, j)))
+            .filter(|(i, j)| i != j)
+            .collect();
+        let labels: Vec<String> = pairs
+            .iter()
+            .map(|&(i, j)| format!("{} then {}", o.experiments[i], o.experiments[j]))
+            .collect();
+        let first = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+        let mut head = " ".repeat(first);
+        for (h, w) in c.hypotheses.iter().zip(&widths) {
+            head.push_str(&format!("  {h:<w$}"));
+        }
+        push_line(&mut out, &head);
+        for (label, &(i, j)) in labels.iter().zip(&pairs) {
+            let mut line = format!("{label:<first$}");
+            for (h, w) in widths.iter().enumerate() {
+                let value = o
+                    .values
+                    .get(h)
+                    .and_then(|m| m.get(i))
+                    .and_then(|row| row.get(j))
+                    .copied()
+                    .flatten();
+                let text = value.map_or("—".to_string(), sig4);
+                line.push_str(&format!("  {text:<w$}"));
+            }
+            push_line(&mut out, &line);
+        }
+        for (h, e) in c.hypotheses.iter().zip(&o.errors) {
+            if let Some(e) = e {
+                push_line(&mut out, &format!("  {h}: {e}"));
+            }
+        }
+    }
+
+    // What would tell them apart.
+    out.push_str(
+        "\nexperiments that tell them apart, by the spread of the predictions in units of\n\
+         the readout's range over every experiment and hypothesis\n",
+    );
+    if c.discriminating.is_empty() {
+        out.push_str("  none: every shared experiment predicts the same under every hypothesis\n");
+    }
+    for (k, d) in c.discriminating.iter().take(TOP).enumerate() {
+        let values: Vec<String> = c
+            .hypotheses
+            .iter()
+            .zip(&d.values)
+            .map(|(h, v)| format!("{h} {}", sig4(*v)))
+            .collect();
+        let also = if d.same_as.is_empty() {
+            String::new()
+        } else {
+            format!(" (also {})", d.same_as.join(", "))
+        };
+        wrap_line(
+            &mut out,
+            &format!(
+                "{:>2}. {}{also}: {} at {}, spread {:.2}: {}",
+                k + 1,
+                d.experiment,
+                d.readout,
+                time(d.time),
+                d.score,
+                values.join(", ")
+            ),
+            "    ",
+        );
+    }
+
+    // How each differs from the base.
+    for d in &c.diffs {
+        out.push_str(&format!("\n{} against {}\n", d.hypothesis, c.base));
+        if d.is_empty() {
+            out.push_str("  no structural difference\n");
+            continue;
+        }
+        for (what, ch) in [
+            ("species", &d.species),
+            ("reaction", &d.reactions),
+            ("parameter", &d.parameters),
+            ("let", &d.lets),
+            ("influence", &d.influences),
+        ] {
+            changes(&mut out, what, ch);
+        }
+    }
+    out
+}
+
+fn changes(out: &mut String, what: &str, ch: &Changes) {
+    for (mark, list) in [("+", &ch.added), ("−", &ch.removed)] {
+        for item in list {
+            wrap_line(out, &format!("  {mark} {what} {item}"), "      ");
+        }
+    }
+    for change in &ch.changed {
+        wrap_line(out, &format!("  ~ {what} {}", change.hypothesis), "      ");
+        wrap_line(out, &format!("      was {}", change.base), "        ");
+    }
+}
+
+/// Appends `line` wrapped at the terminal width on blanks, continuation lines
+/// starting with `indent`.
+fn wrap_line(out: &mut String, line: &str, indent: &str) {
+    let body = line.trim_start_matches(' ');
+    let mut current = line[..line.len() - body.len()].to_string();
+    let mut empty = true;
+    for word in body.split(' ') {
+        let fits = current.chars().count() + 1 + word.chars().count() <= LINE_WIDTH;
+        if !empty && !fits {
+            push_line(out, &current);
+            current = indent.to_string();
+        } else if !empty {
+            current.push(' ');
+        }
+        current.push_str(word);
+        empty = false;
+    }
+    push_line(out, &current);
+}
+
+/// A time given in seconds, in the largest unit that keeps it readable:
+/// `45 s`, `30 min`, `3 h`, `7 d`.
+pub fn show_time(seconds: f64) -> String {
+    let (value, unit) = if seconds >= 2.0 * 86400.0 {
+        (seconds / 86400.0, "d")
+    } else if seconds >= 2.0 * 3600.0 {
+        (seconds / 3600.0, "h")
+    } else if seconds >= 120.0 {
+        (seconds / 60.0, "min")
+    } else {
+        (seconds, "s")
+    };
+    let shown: f64 = format!("{value:.3e}").parse().unwrap_or(value);
+    format!("{shown} {unit}")
+}
+
+/// Appends a line, trimmed and cut to the terminal width.
+fn push_line(out: &mut String, line: &str) {
+    out.push_str(cut(line.trim_end(), LINE_WIDTH).trim_end());
+    out.push('\n');
+}
+
+/// `text` cut to `width` characters, with `…` where it was cut.
+fn cut(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut s: String = text.chars().take(width.saturating_sub(1)).collect();
+    s.push('…');
+    s
+}
+
+/// The comparison as one JSON document.
+pub fn json(c: &Comparison) -> String {
+    #[derive(serde::Serialize)]
+    struct Doc<'a> {
+        schema_version: u32,
+        #[serde(flatten)]
+        comparison: &'a Comparison,
+    }
+    let doc = Doc {
+        schema_version: crate::output::table::SCHEMA_VERSION,
+        comparison: c,
+    };
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}
