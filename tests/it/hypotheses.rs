@@ -114,8 +114,7 @@ fn a_chain_can_be_withdrawn_by_its_names_and_signs() {
     let broken = load_with_base("import \"base.pathway\"\nremove reaction convert\n")
         .expect("the model checks");
     let messages: Vec<String> = pathrules::finish(broken)
-        .err()
-        .expect("the chain does not hold")
+        .expect_err("the chain does not hold")
         .into_iter()
         .map(|d| d.message)
         .collect();
