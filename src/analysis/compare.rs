@@ -491,6 +491,17 @@ fn discriminate(hypotheses: &[Hypothesis], settings: &Settings) -> Vec<Discrimin
             None => merged.push(d),
         }
     }
+    // Each finding under the shortest name of its experiments (the plain one before
+    // its variants).
+    for m in &mut merged {
+        if let Some(k) = (0..m.same_as.len())
+            .min_by_key(|&k| (m.same_as[k].len(), m.same_as[k].clone()))
+            .filter(|&k| m.same_as[k].len() < m.experiment.len())
+        {
+            std::mem::swap(&mut m.experiment, &mut m.same_as[k]);
+        }
+        m.same_as.sort();
+    }
     merged.truncate(KEEP);
     merged
 }

@@ -8,7 +8,7 @@ const EXPECTATION_WIDTH: usize = 52;
 /// Widest line of the diff and discriminating sections.
 const LINE_WIDTH: usize = 100;
 /// How many discriminating experiments the text shows.
-const TOP: usize = 5;
+const TOP: usize = 8;
 
 /// The whole comparison as text: hypotheses, scorecard, occlusion, the experiments
 /// that tell the hypotheses apart, and how each differs from the base.
