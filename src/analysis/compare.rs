@@ -6,8 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::{Runs, Verdict, expectations, occlusion_matrix};
+use super::{Runs, Verdict, judge, occlusion_matrix};
 use crate::Checked;
+use crate::experiment::Prediction;
 use crate::model::Model;
 use crate::network::Sign;
 use crate::solve::Settings;
@@ -135,28 +136,48 @@ pub fn compare(
     settings: &Settings,
 ) -> Comparison {
     let names: Vec<String> = hypotheses.iter().map(|h| h.name.clone()).collect();
-    let verdicts: Vec<Vec<Verdict>> = hypotheses
-        .iter()
-        .map(|h| expectations(&h.checked, settings))
-        .collect();
+    // Each hypothesis on a thread of its own: its experiments run once, for the
+    // verdicts and for the ranking alike.
+    let results: Vec<Evaluated> = std::thread::scope(|scope| {
+        let handles: Vec<_> = hypotheses
+            .iter()
+            .map(|h| scope.spawn(move || evaluate(h, occlusion, settings)))
+            .collect();
+        handles
+            .into_iter()
+            .zip(hypotheses)
+            .map(|(handle, h)| {
+                handle.join().unwrap_or_else(|_| Evaluated {
+                    verdicts: Vec::new(),
+                    predictions: BTreeMap::new(),
+                    occlusion: Some(Err(format!("evaluating `{}` failed", h.name))),
+                })
+            })
+            .collect()
+    });
+    let verdicts: Vec<Vec<Verdict>> = results.iter().map(|r| r.verdicts.clone()).collect();
     let (scorecard, passed, judged) = scorecard(hypotheses, &verdicts);
     let diffs = match hypotheses.split_first() {
         Some((base, rest)) => rest.iter().map(|h| diff(base, h)).collect(),
         None => Vec::new(),
     };
-    let discriminating = discriminate(hypotheses, settings);
+    let discriminating = discriminate(hypotheses, &results);
     let occlusion = occlusion.map(|(readout, at, experiments)| {
         let mut values = Vec::new();
         let mut errors = Vec::new();
-        for h in hypotheses {
-            match occlusion_for(h, readout, at, experiments, settings) {
-                Ok(m) => {
-                    values.push(m);
+        for r in &results {
+            match &r.occlusion {
+                Some(Ok(m)) => {
+                    values.push(m.clone());
                     errors.push(None);
                 }
-                Err(e) => {
+                Some(Err(e)) => {
                     values.push(Vec::new());
-                    errors.push(Some(e));
+                    errors.push(Some(e.clone()));
+                }
+                None => {
+                    values.push(Vec::new());
+                    errors.push(None);
                 }
             }
         }
@@ -176,6 +197,36 @@ pub fn compare(
         judged,
         diffs,
         discriminating,
+        occlusion,
+    }
+}
+
+/// What one hypothesis predicts: its verdicts, every experiment's prediction (by
+/// name) and its occlusion matrix.
+struct Evaluated {
+    verdicts: Vec<Verdict>,
+    predictions: BTreeMap<String, Prediction>,
+    occlusion: Option<Result<Vec<Vec<Option<f64>>>, String>>,
+}
+
+fn evaluate(
+    h: &Hypothesis,
+    occlusion: Option<(&str, f64, &[String])>,
+    settings: &Settings,
+) -> Evaluated {
+    let mut runs = Runs::new(&h.checked, settings);
+    let verdicts = judge(&mut runs);
+    let mut predictions = BTreeMap::new();
+    for (k, e) in h.checked.model.experiments.iter().enumerate() {
+        if let Ok(p) = runs.get(k) {
+            predictions.insert(e.name.clone(), p.clone());
+        }
+    }
+    let occlusion = occlusion
+        .map(|(readout, at, experiments)| occlusion_for(h, readout, at, experiments, settings));
+    Evaluated {
+        verdicts,
+        predictions,
         occlusion,
     }
 }
@@ -354,36 +405,16 @@ type Series = Vec<(f64, f64)>;
 /// Every (experiment, readout, time) that all hypotheses share, scored by the
 /// spread of their predictions over the readout's own range; the best time of each
 /// (experiment, readout) pair, most discriminating first.
-fn discriminate(hypotheses: &[Hypothesis], settings: &Settings) -> Vec<Discriminator> {
+fn discriminate(hypotheses: &[Hypothesis], results: &[Evaluated]) -> Vec<Discriminator> {
     let Some(base) = hypotheses.first() else {
         return Vec::new();
     };
     let model = &base.checked.model;
     // (experiment, readout) → per hypothesis, the (time, value) series.
     let mut series: Vec<(String, String, Vec<Series>)> = Vec::new();
-    let mut runs: Vec<Runs> = hypotheses
-        .iter()
-        .map(|h| Runs::new(&h.checked, settings))
-        .collect();
     for e in &model.experiments {
-        let mut per_h: Vec<Option<(usize, &Model)>> = Vec::new();
-        for h in hypotheses {
-            let m = &h.checked.model;
-            per_h.push(
-                m.experiments
-                    .iter()
-                    .position(|x| x.name == e.name)
-                    .map(|k| (k, m)),
-            );
-        }
-        if per_h.iter().any(Option::is_none) {
-            continue;
-        }
-        let predictions: Vec<Option<crate::experiment::Prediction>> = per_h
-            .iter()
-            .zip(runs.iter_mut())
-            .map(|(p, r)| p.and_then(|(k, _)| r.get(k).ok().cloned()))
-            .collect();
+        let predictions: Vec<Option<&Prediction>> =
+            results.iter().map(|r| r.predictions.get(&e.name)).collect();
         if predictions.iter().any(Option::is_none) {
             continue;
         }

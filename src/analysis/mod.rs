@@ -105,8 +105,14 @@ pub struct Verdict {
 
 /// Evaluates every expectation of the model, in the order written.
 pub fn expectations(checked: &Checked, settings: &Settings) -> Vec<Verdict> {
+    judge(&mut Runs::new(checked, settings))
+}
+
+/// Evaluates every expectation with the experiments of `runs`, running each that is
+/// not run yet.
+pub fn judge(runs: &mut Runs) -> Vec<Verdict> {
+    let (checked, settings) = (runs.checked, runs.settings);
     let model = &checked.model;
-    let mut runs = Runs::new(checked, settings);
     let mut occlusions: HashMap<(usize, usize, usize, u64), Result<Occlusion, String>> =
         HashMap::new();
     model
@@ -115,7 +121,7 @@ pub fn expectations(checked: &Checked, settings: &Settings) -> Vec<Verdict> {
         .enumerate()
         .map(|(index, x)| {
             let value = match x.claim {
-                Claim::Measure(m) => measure(&mut runs, m),
+                Claim::Measure(m) => measure(runs, m),
                 Claim::Occlusion { a, b, readout, at } => occlusions
                     .entry((a, b, readout, at.to_bits()))
                     .or_insert_with(|| {
@@ -126,7 +132,7 @@ pub fn expectations(checked: &Checked, settings: &Settings) -> Vec<Verdict> {
             };
             let target = match x.target {
                 Target::Value(v) => Ok(v),
-                Target::Measure(m) => measure(&mut runs, m),
+                Target::Measure(m) => measure(runs, m),
             };
             match (value, target) {
                 (Ok(value), Ok(target)) => Verdict {
