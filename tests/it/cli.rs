@@ -546,3 +546,88 @@ fn the_shipped_model_passes_its_own_test() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains(" passed, 0 failed\n"), "{}", run.stdout);
 }
+
+/// `pathrules` alone runs `compare` on ./pathrules.toml; `--format json` holds the
+/// whole comparison.
+#[test]
+fn no_command_compares_the_hypotheses_of_the_manifest() {
+    let run = pathrules(&[], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("3 hypotheses, judged on 35 expectations; resting_nmdar is the base\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.lines().all(|l| l.chars().count() <= 100),
+        "{}",
+        run.stdout
+    );
+    let json = pathrules(&["compare", "--format", "json"], None);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("valid JSON");
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(
+        doc["hypotheses"],
+        serde_json::json!(["resting_nmdar", "disinhibition", "camkii_activity"])
+    );
+    assert_eq!(doc["scorecard"].as_array().map(Vec::len), Some(35));
+}
+
+/// A manifest's mistakes are diagnostics in the manifest, and a hypothesis that does
+/// not check is named with its diagnostics.
+#[test]
+fn compare_reports_manifest_and_hypothesis_errors() {
+    let dir = TempDir::new("compare-errors");
+    dir.write("base.pathway", STEADY);
+    dir.write(
+        "judge.pathway",
+        "import \"base.pathway\"\nreadout level = A\n",
+    );
+    dir.write(
+        "pathrules.toml",
+        "base = \"a\"\njudge = [\"judge.pathway\"]\n\n[hypotheses]\na = \"base.pathway\"\nb = \"missing.pathway\"\n\n[solver]\nrtoll = 1e-6\n",
+    );
+    let run = pathrules(&["compare"], Some(&dir.0));
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "error: pathrules.toml: unknown field `rtoll`, expected one of `method`, `rtol`, `atol`, `max_steps`
+  ┌─ pathrules.toml:9:1
+  │
+9 │ rtoll = 1e-6
+  │ ^^^^^ here
+  │
+  = help: the keys are `base`, `judge`, `[hypotheses]` (name = file), and the tables `[occlusion]` (readout, at, experiments), `[solver]` (method, rtol, atol, max_steps) and `[output]` (dir)
+
+error: found 1 problem
+"
+    );
+    dir.write(
+        "pathrules.toml",
+        "base = \"a\"\njudge = [\"judge.pathway\"]\n\n[hypotheses]\na = \"base.pathway\"\nb = \"b.pathway\"\n",
+    );
+    dir.write(
+        "b.pathway",
+        "import \"base.pathway\"\noverride param k = 1 /min\n",
+    );
+    let run = pathrules(&["compare"], Some(&dir.0));
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.starts_with(
+            "error: hypothesis `b` does not check\nerror: there is no parameter `k` to override\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    let missing = pathrules(&["compare", "nowhere.toml"], Some(&dir.0));
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing
+            .stderr
+            .starts_with("error: cannot read `nowhere.toml`: no such file"),
+        "{}",
+        missing.stderr
+    );
+}
