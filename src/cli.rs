@@ -106,6 +106,23 @@ enum Command {
         #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
         format: CompareFormat,
     },
+    /// Export a model for other tools: SBML Level 3 Version 2
+    Export {
+        #[arg(value_enum)]
+        format: ExportFormat,
+        /// The `.pathway` file to export (with its imports)
+        file: PathBuf,
+        /// Export this genotype: its parameters, without its disabled reactions
+        #[arg(long, short)]
+        genotype: Option<String>,
+        /// Export this experiment: its genotype, its steady state as the initial
+        /// state, its steps as events and its doses as rules
+        #[arg(long, short, conflicts_with = "genotype")]
+        experiment: Option<String>,
+        /// Write here instead of standard output (written whole or not at all)
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
     /// Write the reaction network as DOT (Graphviz) or Mermaid
     Graph {
         /// The `.pathway` file whose reaction network to draw
@@ -169,6 +186,12 @@ impl From<TableFormat> for Format {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
+enum ExportFormat {
+    /// SBML Level 3 Version 2, for libRoadRunner, tellurium and COPASI
+    Sbml,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
 enum CompareFormat {
     Text,
     Json,
@@ -229,6 +252,18 @@ pub fn run(cli: Cli) -> ExitCode {
             solver,
         } => ui.occlusion(&file, &readout, &at, &experiments, &solver),
         Command::Compare { manifest, format } => ui.compare(&manifest, format),
+        Command::Export {
+            format: ExportFormat::Sbml,
+            file,
+            genotype,
+            experiment,
+            out,
+        } => ui.export_sbml(
+            &file,
+            genotype.as_deref(),
+            experiment.as_deref(),
+            out.as_deref(),
+        ),
         Command::Graph { file, format, out } => ui.graph(&file, format, out.as_deref()),
         Command::Fmt { files, check } => ui.fmt(&files, check),
     };
@@ -524,6 +559,93 @@ impl Ui {
             CompareFormat::Json => &json,
         });
         Ok(())
+    }
+
+    fn export_sbml(
+        &self,
+        file: &Path,
+        genotype: Option<&str>,
+        experiment: Option<&str>,
+        out: Option<&Path>,
+    ) -> Result<(), Failed> {
+        use pathrules::experiment::{genotype_system, protocol, starting_state};
+        let checked = self.load(file)?;
+        let model = &checked.model;
+        let settings = Settings::default();
+        let name = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "model".to_string());
+        let mut setup = pathrules::output::sbml::Setup {
+            name,
+            ..Default::default()
+        };
+        let (genotype_index, events) = match experiment {
+            Some(e) => {
+                let k = self.experiment(model, e)?;
+                let e = &model.experiments[k];
+                setup.name = format!("{}_{}", setup.name, e.name);
+                (e.genotype, Some(e))
+            }
+            None => match genotype {
+                Some(g) => {
+                    let k = model
+                        .genotypes
+                        .iter()
+                        .position(|x| x.name == g)
+                        .ok_or_else(|| {
+                            let names: Vec<&str> =
+                                model.genotypes.iter().map(|x| x.name.as_str()).collect();
+                            self.error(&format!(
+                                "no genotype is named `{g}`; the model defines {}",
+                                if names.is_empty() {
+                                    "none".to_string()
+                                } else {
+                                    names.join(", ")
+                                }
+                            ))
+                        })?;
+                    setup.name = format!("{}_{g}", setup.name);
+                    (Some(k), None)
+                }
+                None => (None, None),
+            },
+        };
+        let sys = genotype_system(model, &checked.system, genotype_index);
+        setup.params = sys.params.clone();
+        setup.disabled = genotype_index
+            .and_then(|g| model.genotypes.get(g))
+            .map(|g| g.disabled.clone())
+            .unwrap_or_default();
+        setup.initial = sys.initial.clone();
+        setup.inputs = sys.inputs.clone();
+        if let Some(e) = events {
+            setup.initial = starting_state(&sys, e.start, &settings).map_err(|err| {
+                self.error(&format!(
+                    "experiment `{}`: no steady state to start from: {err}",
+                    e.name
+                ))
+            })?;
+            let p = protocol(model, &sys, &e.events);
+            setup.inputs = p.inputs_at(&sys, 0.0);
+            // Doses are rules of time, so the bath level at the start excludes them.
+            for d in p.doses() {
+                if d.time <= 0.0 {
+                    setup.inputs[d.input.index()] -= d.level(0.0);
+                }
+            }
+            setup.steps = p
+                .steps()
+                .iter()
+                .map(|s| (s.time, s.input, s.value))
+                .collect();
+            setup.doses = p
+                .doses()
+                .iter()
+                .map(|d| (d.time, d.input, d.amount, d.ka, d.ke))
+                .collect();
+        }
+        self.emit(out, &pathrules::output::sbml::write(model, &setup))
     }
 
     fn graph(&self, file: &Path, format: GraphArg, out: Option<&Path>) -> Result<(), Failed> {

@@ -4,5 +4,6 @@
 
 pub mod compare;
 pub mod graph;
+pub mod sbml;
 pub mod table;
 pub mod verdict;

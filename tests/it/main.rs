@@ -12,3 +12,4 @@ mod pathways; // the shipped pathway files check, run and graph
 mod predictions; // the shipped experiments and expectations, snapshotted to four digits
 mod protocol; // experiments, genotypes, doses, expectations and occlusion against closed forms
 mod regression; // inputs that once broke something, named after what broke
+mod sbml; // SBML export validated by libSBML and simulated by libRoadRunner
