@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use pathrules::model::{Dim, units};
+use pathrules::model::{Dim, Var, units};
 use pathrules::output::graph::GraphFormat;
 use pathrules::output::table::{self, Format, Series};
 use pathrules::solve::{Method, Settings};
@@ -127,9 +127,16 @@ enum Command {
     Graph {
         /// The `.pathway` file whose reaction network to draw
         file: PathBuf,
-        /// Graph language: species as ellipses, reactions as boxes, modifiers dashed
+        /// Graph language: DOT, Mermaid, or GraphML for Cytoscape
         #[arg(long, value_enum, default_value_t = GraphArg::Dot)]
         format: GraphArg,
+        /// Draw the signed influence graph (→ raises, ⊣ lowers) instead of the
+        /// reaction graph (species as ellipses, reactions as boxes, modifiers dashed)
+        #[arg(long)]
+        influence: bool,
+        /// Highlight this species, input or let and everything downstream of it
+        #[arg(long)]
+        from: Option<String>,
         /// Write here instead of standard output
         #[arg(long, short)]
         out: Option<PathBuf>,
@@ -201,6 +208,7 @@ enum CompareFormat {
 enum GraphArg {
     Dot,
     Mermaid,
+    Graphml,
 }
 
 /// A failure already explained to the user: exit 1.
@@ -264,7 +272,13 @@ pub fn run(cli: Cli) -> ExitCode {
             experiment.as_deref(),
             out.as_deref(),
         ),
-        Command::Graph { file, format, out } => ui.graph(&file, format, out.as_deref()),
+        Command::Graph {
+            file,
+            format,
+            influence,
+            from,
+            out,
+        } => ui.graph(&file, format, influence, from.as_deref(), out.as_deref()),
         Command::Fmt { files, check } => ui.fmt(&files, check),
     };
     match result {
@@ -648,15 +662,35 @@ impl Ui {
         self.emit(out, &pathrules::output::sbml::write(model, &setup))
     }
 
-    fn graph(&self, file: &Path, format: GraphArg, out: Option<&Path>) -> Result<(), Failed> {
+    fn graph(
+        &self,
+        file: &Path,
+        format: GraphArg,
+        influence: bool,
+        from: Option<&str>,
+        out: Option<&Path>,
+    ) -> Result<(), Failed> {
         let checked = self.load(file)?;
         let format = match format {
             GraphArg::Dot => GraphFormat::Dot,
             GraphArg::Mermaid => GraphFormat::Mermaid,
+            GraphArg::Graphml => GraphFormat::GraphMl,
         };
+        let from = match from {
+            None => None,
+            Some(name) => match checked.model.find(name) {
+                Some(v @ (Var::Species(_) | Var::Input(_) | Var::Let(_))) => Some(v),
+                _ => {
+                    return Err(self.error(&format!(
+                        "`--from {name}` names no species, input or let of the model"
+                    )));
+                }
+            },
+        };
+        let view = pathrules::output::graph::View { influence, from };
         self.emit(
             out,
-            &pathrules::output::graph::write(&checked.model, &checked.network, format),
+            &pathrules::output::graph::write(&checked.model, &checked.network, format, view),
         )
     }
 

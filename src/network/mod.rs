@@ -427,6 +427,30 @@ impl Network {
         out
     }
 
+    /// Everything `v` influences, directly or through others (itself excluded).
+    pub fn downstream(&self, v: Var) -> Vec<Var> {
+        let Some(&start) = self.influence_index.get(&v) else {
+            return Vec::new();
+        };
+        let g = &self.influence;
+        let mut seen = vec![false; g.node_count()];
+        let mut stack = vec![start];
+        while let Some(n) = stack.pop() {
+            for m in g.neighbors(n) {
+                if !std::mem::replace(&mut seen[m.index()], true) {
+                    stack.push(m);
+                }
+            }
+        }
+        let mut out: Vec<Var> = g
+            .node_indices()
+            .filter(|n| seen[n.index()] && *n != start)
+            .map(|n| g[n])
+            .collect();
+        out.sort();
+        out
+    }
+
     /// The direct influences of `v`: (target, sign), in graph order.
     pub fn influences_of(&self, v: Var) -> Vec<(Var, Sign)> {
         let Some(&n) = self.influence_index.get(&v) else {

@@ -631,3 +631,47 @@ error: found 1 problem
         missing.stderr
     );
 }
+
+/// The signed influence graph with a drug's downstream set highlighted, as Mermaid,
+/// and both graphs as GraphML for Cytoscape.
+#[test]
+fn graph_draws_the_influence_graph_and_graphml() {
+    let dir = TempDir::new("graph-influence");
+    dir.write("good.pathway", GOOD);
+    let run = pathrules(
+        &[
+            "graph",
+            "good.pathway",
+            "--influence",
+            "--from",
+            "drug",
+            "--format",
+            "mermaid",
+        ],
+        Some(&dir.0),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!("graph_influence_mermaid", run.stdout);
+    for extra in [&[][..], &["--influence"][..]] {
+        let mut args = vec!["graph", "good.pathway", "--format", "graphml"];
+        args.extend_from_slice(extra);
+        let run = pathrules(&args, Some(&dir.0));
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(
+            run.stdout
+                .starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<graphml")
+        );
+        assert_eq!(run.stdout.matches("<graph ").count(), 1);
+        assert_eq!(
+            run.stdout.matches("<node ").count(),
+            run.stdout.matches("</node>").count()
+        );
+        assert!(run.stdout.trim_end().ends_with("</graphml>"));
+    }
+    let unknown = pathrules(&["graph", "good.pathway", "--from", "dru"], Some(&dir.0));
+    assert_eq!(unknown.code, 1);
+    assert_eq!(
+        unknown.stderr,
+        "error: `--from dru` names no species, input or let of the model\n"
+    );
+}

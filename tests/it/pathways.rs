@@ -32,7 +32,8 @@ fn every_shipped_pathway_checks_and_graphs() {
             pathrules::output::graph::GraphFormat::Dot,
             pathrules::output::graph::GraphFormat::Mermaid,
         ] {
-            let text = pathrules::output::graph::write(&c.model, &c.network, format);
+            let text =
+                pathrules::output::graph::write(&c.model, &c.network, format, Default::default());
             for s in &c.model.species {
                 assert!(
                     text.contains(&s.name),
