@@ -52,8 +52,9 @@ enum Command {
     Run {
         /// The `.pathway` file to simulate (its imports are read too)
         file: PathBuf,
-        /// Run this experiment of the file (or `all`): from its genotype's steady state,
-        /// through its schedule, with every species and readout in the table
+        /// Run these experiments of the file (names separated by commas, or `all`): each
+        /// from its genotype's steady state, through its schedule, with every species,
+        /// input and readout in the table
         #[arg(long, short)]
         experiment: Option<String>,
         /// How long to simulate, e.g. `7d`, `90 min`, `30s` (no unit: the model's time
@@ -69,6 +70,13 @@ enum Command {
         /// Columns time, variable, value (csv, tsv), or one JSON document
         #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
         format: TableFormat,
+        /// With --experiment: also draw every readout over time as SVG here (one panel
+        /// per readout, experiments overlaid, drug applications shaded)
+        #[arg(long, requires = "experiment")]
+        plot: Option<PathBuf>,
+        /// The readouts to plot, separated by commas [default: all]
+        #[arg(long, requires = "plot")]
+        readouts: Option<String>,
         #[command(flatten)]
         solver: SolverArgs,
     },
@@ -77,6 +85,10 @@ enum Command {
         /// `.pathway` files whose expectations to evaluate, each with its imports
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Also draw the readouts the expectations ask about as SVG here, with a mark
+        /// at each time asked about (green holds, red fails); one file only
+        #[arg(long)]
+        plot: Option<PathBuf>,
         #[command(flatten)]
         solver: SolverArgs,
     },
@@ -232,9 +244,18 @@ pub fn run(cli: Cli) -> ExitCode {
             experiment: Some(name),
             out,
             format,
+            plot,
+            readouts,
             solver,
             ..
-        } => ui.run_experiments(&file, &name, out.as_deref(), format, &solver),
+        } => ui.run_experiments(
+            &file,
+            &name,
+            out.as_deref(),
+            format,
+            plot.as_deref().map(|p| (p, readouts.as_deref())),
+            &solver,
+        ),
         Command::Run {
             file,
             experiment: None,
@@ -243,6 +264,7 @@ pub fn run(cli: Cli) -> ExitCode {
             out,
             format,
             solver,
+            ..
         } => ui.run(
             &file,
             until.as_deref().unwrap_or("1d"),
@@ -251,7 +273,11 @@ pub fn run(cli: Cli) -> ExitCode {
             format,
             &solver,
         ),
-        Command::Test { files, solver } => ui.test(&files, &solver),
+        Command::Test {
+            files,
+            plot,
+            solver,
+        } => ui.test(&files, plot.as_deref(), &solver),
         Command::Occlusion {
             file,
             readout,
@@ -366,6 +392,7 @@ impl Ui {
         name: &str,
         out: Option<&Path>,
         format: TableFormat,
+        plot: Option<(&Path, Option<&str>)>,
         solver: &SolverArgs,
     ) -> Result<(), Failed> {
         let checked = self.load(file)?;
@@ -374,7 +401,9 @@ impl Ui {
         let chosen: Vec<usize> = if name == "all" {
             (0..model.experiments.len()).collect()
         } else {
-            vec![self.experiment(model, name)?]
+            name.split(',')
+                .map(|n| self.experiment(model, n.trim()))
+                .collect::<Result<_, _>>()?
         };
         if chosen.is_empty() {
             return Err(self.error(&format!("`{}` defines no experiments", file.display())));
@@ -415,6 +444,25 @@ impl Ui {
                 },
             })
             .collect();
+        if let Some((path, readouts)) = plot {
+            let mut panels = pathrules::output::plot::run_panels(model, &predictions);
+            if let Some(list) = readouts {
+                let wanted: Vec<&str> = list.split(',').map(str::trim).collect();
+                if let Some(bad) = wanted
+                    .iter()
+                    .find(|w| !panels.iter().any(|p| p.readout == **w))
+                {
+                    return Err(
+                        self.error(&format!("`--readouts`: the model has no readout `{bad}`"))
+                    );
+                }
+                panels.retain(|p| wanted.contains(&p.readout.as_str()));
+                panels.sort_by_key(|p| wanted.iter().position(|w| *w == p.readout));
+            }
+            let svg = pathrules::output::plot::svg(&panels, model.units.time_in_seconds());
+            write_whole(path, &svg)
+                .map_err(|e| self.error(&format!("cannot write `{}`: {e}", path.display())))?;
+        }
         self.emit(out, &table::write_runs(&runs, format.into()))
     }
 
@@ -437,7 +485,15 @@ impl Ui {
             })
     }
 
-    fn test(&self, files: &[PathBuf], solver: &SolverArgs) -> Result<(), Failed> {
+    fn test(
+        &self,
+        files: &[PathBuf],
+        plot: Option<&Path>,
+        solver: &SolverArgs,
+    ) -> Result<(), Failed> {
+        if plot.is_some() && files.len() > 1 {
+            return Err(self.error("`--plot` draws one file's expectations; give one file"));
+        }
         let settings = self.settings(solver)?;
         let mut failed = false;
         for file in files {
@@ -445,7 +501,19 @@ impl Ui {
                 failed = true;
                 continue;
             };
-            let verdicts = pathrules::analysis::expectations(&checked, &settings);
+            let mut runs = pathrules::analysis::Runs::new(&checked, &settings);
+            let verdicts = pathrules::analysis::judge(&mut runs);
+            if let Some(path) = plot {
+                let model = &checked.model;
+                let predictions: Vec<Option<pathrules::experiment::Prediction>> =
+                    (0..model.experiments.len())
+                        .map(|k| runs.done(k).cloned())
+                        .collect();
+                let panels = pathrules::output::plot::test_panels(model, &predictions, &verdicts);
+                let svg = pathrules::output::plot::svg(&panels, model.units.time_in_seconds());
+                write_whole(path, &svg)
+                    .map_err(|e| self.error(&format!("cannot write `{}`: {e}", path.display())))?;
+            }
             if verdicts.is_empty() {
                 out(&format!("{}: no expectations\n", file.display()));
                 continue;

@@ -42,6 +42,11 @@ impl<'a> Runs<'a> {
         }
     }
 
+    /// The prediction of experiment `k` if it has been run.
+    pub fn done(&self, k: usize) -> Option<&Prediction> {
+        self.done.get(&k).and_then(|r| r.as_ref().ok())
+    }
+
     /// The prediction of experiment `k`.
     pub fn get(&mut self, k: usize) -> Result<&Prediction, ExperimentError> {
         let (model, system) = (&self.checked.model, &self.checked.system);

@@ -4,6 +4,7 @@
 
 pub mod compare;
 pub mod graph;
+pub mod plot;
 pub mod sbml;
 pub mod table;
 pub mod verdict;

@@ -675,3 +675,56 @@ fn graph_draws_the_influence_graph_and_graphml() {
         "error: `--from dru` names no species, input or let of the model\n"
     );
 }
+
+/// `--plot` draws one panel per readout with the experiments overlaid.
+#[test]
+fn run_and_test_plot_svg() {
+    let dir = TempDir::new("plot");
+    dir.write("protocol.pathway", PROTOCOL);
+    let run = pathrules(
+        &[
+            "run",
+            "protocol.pathway",
+            "-e",
+            "drug_a,drug_b",
+            "--plot",
+            "p.svg",
+        ],
+        Some(&dir.0),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let svg = std::fs::read_to_string(dir.0.join("p.svg")).expect("the plot");
+    assert!(svg.starts_with("<svg "), "{}", &svg[..80.min(svg.len())]);
+    assert!(svg.trim_end().ends_with("</svg>"));
+    for text in ["level", "drug_a", "drug_b", "time (min)"] {
+        assert!(svg.contains(text), "no {text} in the plot");
+    }
+    let test = pathrules(
+        &["test", "protocol.pathway", "--plot", "t.svg"],
+        Some(&dir.0),
+    );
+    assert_eq!(test.code, 1, "one expectation fails on purpose");
+    let svg = std::fs::read_to_string(dir.0.join("t.svg")).expect("the plot");
+    assert!(
+        svg.contains("level") && svg.contains("<circle"),
+        "marks at the times asked about"
+    );
+    let bad = pathrules(
+        &[
+            "run",
+            "protocol.pathway",
+            "-e",
+            "drug_a",
+            "--plot",
+            "p.svg",
+            "--readouts",
+            "lvl",
+        ],
+        Some(&dir.0),
+    );
+    assert_eq!(bad.code, 1);
+    assert_eq!(
+        bad.stderr,
+        "error: `--readouts`: the model has no readout `lvl`\n"
+    );
+}
