@@ -118,6 +118,16 @@ enum Command {
         #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
         format: CompareFormat,
     },
+    /// Write one self-contained HTML report of a pathrules.toml: the base model, its
+    /// expectations, every experiment's plots, occlusion heatmaps and the comparison
+    Report {
+        /// The project manifest
+        #[arg(default_value = "pathrules.toml")]
+        manifest: PathBuf,
+        /// Where to write the report (whole or not at all)
+        #[arg(long, short, default_value = "report.html")]
+        out: PathBuf,
+    },
     /// Export a model for other tools: SBML Level 3 Version 2
     Export {
         #[arg(value_enum)]
@@ -286,6 +296,7 @@ pub fn run(cli: Cli) -> ExitCode {
             solver,
         } => ui.occlusion(&file, &readout, &at, &experiments, &solver),
         Command::Compare { manifest, format } => ui.compare(&manifest, format),
+        Command::Report { manifest, out } => ui.write_report(&manifest, &out),
         Command::Export {
             format: ExportFormat::Sbml,
             file,
@@ -567,7 +578,18 @@ impl Ui {
         Ok(())
     }
 
-    fn compare(&self, manifest: &Path, format: CompareFormat) -> Result<(), Failed> {
+    /// Reads a manifest and checks every hypothesis it names with the judge files.
+    fn load_project(
+        &self,
+        manifest: &Path,
+    ) -> Result<
+        (
+            pathrules::project::Manifest,
+            Vec<pathrules::analysis::compare::Hypothesis>,
+            PathBuf,
+        ),
+        Failed,
+    > {
         let text = FsLoader.read(manifest).map_err(|reason| {
             self.error(&format!(
                 "cannot read `{}`: {reason}; a project names its hypotheses in a pathrules.toml (see README.md)",
@@ -577,27 +599,20 @@ impl Ui {
         let dir = manifest
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
         let mut sources = Sources::new();
         let id = sources.add(manifest.display().to_string(), manifest, text.clone());
         let exists = |p: &Path| dir.join(p).is_file();
-        let project = pathrules::project::parse(id, &text, dir, &exists).map_err(|d| {
+        let project = pathrules::project::parse(id, &text, &dir, &exists).map_err(|d| {
             self.report(&sources, &d);
             Failed
         })?;
+        let judge: Vec<PathBuf> = project.judge.iter().map(|j| dir.join(j)).collect();
         let mut hypotheses = Vec::new();
         for (name, path) in &project.hypotheses {
-            let (sources, result) = pathrules::check_hypothesis(
-                dir,
-                name,
-                &dir.join(path),
-                &project
-                    .judge
-                    .iter()
-                    .map(|j| dir.join(j))
-                    .collect::<Vec<_>>(),
-                &mut FsLoader,
-            );
+            let (sources, result) =
+                pathrules::check_hypothesis(&dir, name, &dir.join(path), &judge, &mut FsLoader);
             match result {
                 Ok(checked) => hypotheses.push(pathrules::analysis::compare::Hypothesis {
                     name: name.clone(),
@@ -610,10 +625,19 @@ impl Ui {
                 }
             }
         }
-        let Some(base) = hypotheses.first() else {
+        if hypotheses.is_empty() {
             return Err(self.error("the manifest names no hypotheses"));
-        };
-        let units = base.checked.model.units;
+        }
+        Ok((project, hypotheses, dir))
+    }
+
+    /// The comparison a manifest asks for.
+    fn comparison(
+        &self,
+        project: &pathrules::project::Manifest,
+        hypotheses: &[pathrules::analysis::compare::Hypothesis],
+    ) -> Result<pathrules::analysis::compare::Comparison, Failed> {
+        let units = hypotheses[0].checked.model.units;
         let occlusion = match &project.occlusion {
             Some(o) => Some((
                 o.readout.as_str(),
@@ -622,8 +646,17 @@ impl Ui {
             )),
             None => None,
         };
-        let comparison =
-            pathrules::analysis::compare::compare(&hypotheses, occlusion, &project.settings);
+        Ok(pathrules::analysis::compare::compare(
+            hypotheses,
+            occlusion,
+            &project.settings,
+        ))
+    }
+
+    fn compare(&self, manifest: &Path, format: CompareFormat) -> Result<(), Failed> {
+        let (project, hypotheses, dir) = self.load_project(manifest)?;
+        let units = hypotheses[0].checked.model.units;
+        let comparison = self.comparison(&project, &hypotheses)?;
         let text = pathrules::output::compare::text(&comparison, units.time_in_seconds());
         let json = pathrules::output::compare::json(&comparison);
         if let Some(dir_out) = &project.output {
@@ -641,6 +674,39 @@ impl Ui {
             CompareFormat::Json => &json,
         });
         Ok(())
+    }
+
+    fn write_report(&self, manifest: &Path, out: &Path) -> Result<(), Failed> {
+        let (project, hypotheses, _) = self.load_project(manifest)?;
+        let comparison = self.comparison(&project, &hypotheses)?;
+        let base = &hypotheses[0].checked;
+        let mut runs = pathrules::analysis::Runs::new(base, &project.settings);
+        let verdicts = pathrules::analysis::judge(&mut runs);
+        let mut predictions = Vec::new();
+        for k in 0..base.model.experiments.len() {
+            let p = runs.get(k).map_err(|e| self.error(&e.to_string()))?;
+            predictions.push(p.clone());
+        }
+        let title = format!(
+            "pathrules report: {}",
+            manifest
+                .canonicalize()
+                .ok()
+                .and_then(|p| p
+                    .parent()
+                    .and_then(|d| d.file_name())
+                    .map(|n| n.to_string_lossy().into_owned()))
+                .unwrap_or_else(|| manifest.display().to_string())
+        );
+        let html = pathrules::output::report::html(&pathrules::output::report::Report {
+            title: &title,
+            model: &base.model,
+            verdicts: &verdicts,
+            predictions: &predictions,
+            comparison: &comparison,
+        });
+        write_whole(out, &html)
+            .map_err(|e| self.error(&format!("cannot write `{}`: {e}", out.display())))
     }
 
     fn export_sbml(

@@ -5,6 +5,7 @@
 pub mod compare;
 pub mod graph;
 pub mod plot;
+pub mod report;
 pub mod sbml;
 pub mod table;
 pub mod verdict;

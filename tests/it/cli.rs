@@ -728,3 +728,60 @@ fn run_and_test_plot_svg() {
         "error: `--readouts`: the model has no readout `lvl`\n"
     );
 }
+
+/// `report` writes one self-contained XHTML file: well-formed, every section there,
+/// nothing fetched from elsewhere.
+#[test]
+fn report_is_one_well_formed_self_contained_file() {
+    let dir = TempDir::new("report");
+    let out = dir.0.join("report.html");
+    let run = pathrules(&["report", "-o", out.to_str().expect("a UTF-8 path")], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let html = std::fs::read_to_string(&out).expect("the report");
+    // Well-formed: an XML parser reads it to the end.
+    let mut reader = quick_xml::Reader::from_str(&html);
+    let mut depth = 0i64;
+    let mut ids = Vec::new();
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(e)) => {
+                depth += 1;
+                if let Some(Ok(a)) = e
+                    .attributes()
+                    .find(|a| a.as_ref().is_ok_and(|a| a.key.as_ref() == b"id"))
+                {
+                    ids.push(String::from_utf8_lossy(&a.value).into_owned());
+                }
+            }
+            Ok(quick_xml::events::Event::End(_)) => depth -= 1,
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("not well-formed at {}: {e}", reader.buffer_position()),
+        }
+    }
+    assert_eq!(depth, 0, "unbalanced elements");
+    for section in pathrules::output::report::SECTIONS {
+        assert!(ids.iter().any(|i| i == section), "no section `{section}`");
+    }
+    // Every experiment has its figure.
+    let (_, checked) = pathrules::check(
+        Path::new("pathways/experiments.pathway"),
+        &mut pathrules::FsLoader,
+    );
+    let experiments = checked
+        .expect("the shipped model checks")
+        .model
+        .experiments
+        .len();
+    assert_eq!(
+        ids.iter().filter(|i| i.starts_with("experiment-")).count(),
+        experiments
+    );
+    // Self-contained: no scripts and nothing loaded from elsewhere.
+    for outside in ["<script", "src=\"http", "href=\"http", "@import", "url("] {
+        assert!(
+            !html.contains(outside),
+            "the report refers outside: {outside}"
+        );
+    }
+}
