@@ -512,8 +512,12 @@ impl Ui {
                 failed = true;
                 continue;
             };
-            let mut runs = pathrules::analysis::Runs::new(&checked, &settings);
+            let bar = progress(checked.model.experiments.len(), "experiments");
+            let tick = || bar.inc(1);
+            let mut runs =
+                pathrules::analysis::Runs::new(&checked, &settings).with_progress(Some(&tick));
             let verdicts = pathrules::analysis::judge(&mut runs);
+            bar.finish_and_clear();
             if let Some(path) = plot {
                 let model = &checked.model;
                 let predictions: Vec<Option<pathrules::experiment::Prediction>> =
@@ -646,11 +650,20 @@ impl Ui {
             )),
             None => None,
         };
-        Ok(pathrules::analysis::compare::compare(
+        let total = hypotheses
+            .iter()
+            .map(|h| h.checked.model.experiments.len())
+            .sum::<usize>();
+        let bar = progress(total, "experiments");
+        let tick = || bar.inc(1);
+        let comparison = pathrules::analysis::compare::compare(
             hypotheses,
             occlusion,
             &project.settings,
-        ))
+            Some(&tick),
+        );
+        bar.finish_and_clear();
+        Ok(comparison)
     }
 
     fn compare(&self, manifest: &Path, format: CompareFormat) -> Result<(), Failed> {
@@ -929,6 +942,21 @@ impl Ui {
             }
         }
     }
+}
+
+/// A progress bar on standard error, drawn only on a terminal (quiet when piped).
+fn progress(len: usize, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(len as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} ({elapsed})")
+    {
+        bar.set_style(style);
+    }
+    bar.set_message(what.to_string());
+    bar
 }
 
 /// Writes to standard output. A closed pipe (`pathrules check … | head`) ends the

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::{Runs, Verdict, judge, occlusion_matrix};
+use super::{Runs, Tick, Verdict, judge, occlusion_matrix};
 use crate::Checked;
 use crate::experiment::Prediction;
 use crate::model::Model;
@@ -134,6 +134,7 @@ pub fn compare(
     hypotheses: &[Hypothesis],
     occlusion: Option<(&str, f64, &[String])>,
     settings: &Settings,
+    tick: Option<Tick>,
 ) -> Comparison {
     let names: Vec<String> = hypotheses.iter().map(|h| h.name.clone()).collect();
     // Each hypothesis on a thread of its own: its experiments run once, for the
@@ -141,7 +142,7 @@ pub fn compare(
     let results: Vec<Evaluated> = std::thread::scope(|scope| {
         let handles: Vec<_> = hypotheses
             .iter()
-            .map(|h| scope.spawn(move || evaluate(h, occlusion, settings)))
+            .map(|h| scope.spawn(move || evaluate(h, occlusion, settings, tick)))
             .collect();
         handles
             .into_iter()
@@ -213,8 +214,9 @@ fn evaluate(
     h: &Hypothesis,
     occlusion: Option<(&str, f64, &[String])>,
     settings: &Settings,
+    tick: Option<Tick>,
 ) -> Evaluated {
-    let mut runs = Runs::new(&h.checked, settings);
+    let mut runs = Runs::new(&h.checked, settings).with_progress(tick);
     let verdicts = judge(&mut runs);
     let mut predictions = BTreeMap::new();
     for (k, e) in h.checked.model.experiments.iter().enumerate() {

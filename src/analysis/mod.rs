@@ -19,7 +19,11 @@ pub struct Runs<'a> {
     settings: &'a Settings,
     extra: Vec<Vec<f64>>,
     done: HashMap<usize, Result<Prediction, ExperimentError>>,
+    tick: Option<Tick<'a>>,
 }
+
+/// Called once for every experiment run, so a caller can show progress.
+pub type Tick<'a> = &'a (dyn Fn() + Sync);
 
 impl<'a> Runs<'a> {
     pub fn new(checked: &'a Checked, settings: &'a Settings) -> Runs<'a> {
@@ -39,7 +43,14 @@ impl<'a> Runs<'a> {
             settings,
             extra,
             done: HashMap::new(),
+            tick: None,
         }
+    }
+
+    /// The same runs, calling `tick` after each experiment is run.
+    pub fn with_progress(mut self, tick: Option<Tick<'a>>) -> Runs<'a> {
+        self.tick = tick;
+        self
     }
 
     /// The prediction of experiment `k` if it has been run.
@@ -52,10 +63,15 @@ impl<'a> Runs<'a> {
         let (model, system) = (&self.checked.model, &self.checked.system);
         let settings = self.settings;
         let extra = &self.extra[k];
+        let tick = self.tick;
         self.done
             .entry(k)
             .or_insert_with(|| {
-                experiment::predict(model, system, &model.experiments[k], extra, settings)
+                let p = experiment::predict(model, system, &model.experiments[k], extra, settings);
+                if let Some(tick) = tick {
+                    tick();
+                }
+                p
             })
             .as_ref()
             .map_err(Clone::clone)

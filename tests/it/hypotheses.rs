@@ -248,6 +248,7 @@ fn shipped_hypotheses_compare() {
         &hypotheses,
         Some((&spec.readout, 180.0, &spec.experiments)),
         &project.settings,
+        None,
     );
     // The base passes everything; each alternative fails where the review says.
     assert_eq!(comparison.passed[0], comparison.judged[0]);
