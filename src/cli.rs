@@ -700,17 +700,8 @@ impl Ui {
             let p = runs.get(k).map_err(|e| self.error(&e.to_string()))?;
             predictions.push(p.clone());
         }
-        let title = format!(
-            "pathrules report: {}",
-            manifest
-                .canonicalize()
-                .ok()
-                .and_then(|p| p
-                    .parent()
-                    .and_then(|d| d.file_name())
-                    .map(|n| n.to_string_lossy().into_owned()))
-                .unwrap_or_else(|| manifest.display().to_string())
-        );
+        let names: Vec<&str> = hypotheses.iter().map(|h| h.name.as_str()).collect();
+        let title = format!("pathrules report: {}", names.join(", "));
         let html = pathrules::output::report::html(&pathrules::output::report::Report {
             title: &title,
             model: &base.model,
