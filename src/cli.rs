@@ -128,6 +128,35 @@ enum Command {
         #[arg(long, short, default_value = "report.html")]
         out: PathBuf,
     },
+    /// Sample every parameter with a range and judge every hypothesis on each sample:
+    /// the share of samples passing each expectation, and what moves it
+    Ensemble {
+        /// The project manifest
+        #[arg(default_value = "pathrules.toml")]
+        manifest: PathBuf,
+        /// How many samples in all
+        #[arg(long, default_value_t = 100)]
+        samples: usize,
+        /// The seed: the same seed gives the same result on any number of threads
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Run only shard K of N (e.g. `3/10`), a deterministic slice of the samples;
+        /// write its records with --out and combine shards with `merge`
+        #[arg(long)]
+        shard: Option<String>,
+        /// Write the samples' records (JSON) here, for `merge`
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+    /// Combine the records of ensemble shards into the summary of one run
+    Merge {
+        /// The shards' record files
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        /// `text` fits a terminal; `json` holds the whole summary
+        #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
+        format: CompareFormat,
+    },
     /// Export a model for other tools: SBML Level 3 Version 2
     Export {
         #[arg(value_enum)]
@@ -297,6 +326,14 @@ pub fn run(cli: Cli) -> ExitCode {
         } => ui.occlusion(&file, &readout, &at, &experiments, &solver),
         Command::Compare { manifest, format } => ui.compare(&manifest, format),
         Command::Report { manifest, out } => ui.write_report(&manifest, &out),
+        Command::Ensemble {
+            manifest,
+            samples,
+            seed,
+            shard,
+            out,
+        } => ui.ensemble(&manifest, samples, seed, shard.as_deref(), out.as_deref()),
+        Command::Merge { parts, format } => ui.merge(&parts, format),
         Command::Export {
             format: ExportFormat::Sbml,
             file,
@@ -689,6 +726,94 @@ impl Ui {
         Ok(())
     }
 
+    fn ensemble(
+        &self,
+        manifest: &Path,
+        samples: usize,
+        seed: u64,
+        shard: Option<&str>,
+        out: Option<&Path>,
+    ) -> Result<(), Failed> {
+        let shard = match shard {
+            None => (1, 1),
+            Some(text) => {
+                let parsed = text
+                    .split_once('/')
+                    .and_then(|(k, n)| Some((k.trim().parse().ok()?, n.trim().parse().ok()?)))
+                    .filter(|&(k, n): &(usize, usize)| k >= 1 && k <= n);
+                parsed.ok_or_else(|| {
+                    self.error(&format!(
+                        "`--shard {text}` is not a shard; write K/N with 1 ≤ K ≤ N, e.g. `3/10`"
+                    ))
+                })?
+            }
+        };
+        if shard.1 > 1 && out.is_none() {
+            return Err(self.error("a shard's records go to a file; add `--out shard.json`"));
+        }
+        let (project, hypotheses, _) = self.load_project(manifest)?;
+        let spec = pathrules::analysis::ensemble::Spec {
+            samples,
+            seed,
+            shard,
+            default: project.ensemble.default,
+            distributions: project.ensemble.distributions.clone(),
+        };
+        let mine = (0..samples).filter(|i| i % shard.1 == shard.0 - 1).count();
+        let bar = progress(mine, "samples");
+        let tick = || bar.inc(1);
+        let partial =
+            pathrules::analysis::ensemble::run(&hypotheses, &spec, &project.settings, Some(&tick));
+        bar.finish_and_clear();
+        if let Some(path) = out {
+            let mut json = serde_json::to_string(&partial).unwrap_or_default();
+            json.push('\n');
+            write_whole(path, &json)
+                .map_err(|e| self.error(&format!("cannot write `{}`: {e}", path.display())))?;
+        }
+        if shard.1 == 1 {
+            let summary =
+                pathrules::analysis::ensemble::summarize(&[partial]).map_err(|e| self.error(&e))?;
+            out_text(&pathrules::output::compare::ensemble_text(&summary));
+        } else {
+            out_text(&format!(
+                "shard {}/{}: {mine} of {samples} samples written to {}\n",
+                shard.0,
+                shard.1,
+                out.map(|p| p.display().to_string()).unwrap_or_default()
+            ));
+        }
+        Ok(())
+    }
+
+    fn merge(&self, parts: &[PathBuf], format: CompareFormat) -> Result<(), Failed> {
+        let mut partials = Vec::new();
+        for path in parts {
+            let text = FsLoader.read(path).map_err(|reason| {
+                self.error(&format!("cannot read `{}`: {reason}", path.display()))
+            })?;
+            let partial: pathrules::analysis::ensemble::Partial = serde_json::from_str(&text)
+                .map_err(|e| {
+                    self.error(&format!(
+                        "`{}` is not the records of an ensemble shard: {e}",
+                        path.display()
+                    ))
+                })?;
+            partials.push(partial);
+        }
+        let summary =
+            pathrules::analysis::ensemble::summarize(&partials).map_err(|e| self.error(&e))?;
+        match format {
+            CompareFormat::Text => out_text(&pathrules::output::compare::ensemble_text(&summary)),
+            CompareFormat::Json => {
+                let mut json = serde_json::to_string_pretty(&summary).unwrap_or_default();
+                json.push('\n');
+                out_text(&json);
+            }
+        }
+        Ok(())
+    }
+
     fn write_report(&self, manifest: &Path, out: &Path) -> Result<(), Failed> {
         let (project, hypotheses, _) = self.load_project(manifest)?;
         let comparison = self.comparison(&project, &hypotheses)?;
@@ -948,6 +1073,11 @@ fn progress(len: usize, what: &str) -> indicatif::ProgressBar {
     }
     bar.set_message(what.to_string());
     bar
+}
+
+/// Writes to standard output (the name `out` is taken by many locals here).
+fn out_text(text: &str) {
+    out(text);
 }
 
 /// Writes to standard output. A closed pipe (`pathrules check … | head`) ends the

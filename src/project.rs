@@ -21,6 +21,15 @@ pub struct Manifest {
     pub occlusion: Option<OcclusionSpec>,
     pub settings: Settings,
     pub output: Option<PathBuf>,
+    /// How `ensemble` draws each parameter from its range.
+    pub ensemble: EnsembleSpec,
+}
+
+/// The `[ensemble]` table: the default distribution and the exceptions by name.
+#[derive(Clone, Debug)]
+pub struct EnsembleSpec {
+    pub default: crate::analysis::ensemble::Dist,
+    pub distributions: std::collections::BTreeMap<String, crate::analysis::ensemble::Dist>,
 }
 
 /// The occlusion matrix `compare` prints.
@@ -41,6 +50,14 @@ struct Raw {
     occlusion: Option<RawOcclusion>,
     solver: Option<RawSolver>,
     output: Option<RawOutput>,
+    ensemble: Option<RawEnsemble>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEnsemble {
+    default: Option<crate::analysis::ensemble::Dist>,
+    distributions: Option<std::collections::BTreeMap<String, crate::analysis::ensemble::Dist>>,
 }
 
 #[derive(Deserialize)]
@@ -86,7 +103,7 @@ pub fn parse(
                 "here",
             )
             .with_help(
-                "the keys are `base`, `judge`, `[hypotheses]` (name = file), and the tables `[occlusion]` (readout, at, experiments), `[solver]` (method, rtol, atol, max_steps) and `[output]` (dir)",
+                "the keys are `base`, `judge`, `[hypotheses]` (name = file), and the tables `[occlusion]` (readout, at, experiments), `[solver]` (method, rtol, atol, max_steps), `[output]` (dir) and `[ensemble]` (default, distributions: log-uniform, uniform or normal)",
             ),
         ]
     })?;
@@ -249,6 +266,17 @@ pub fn parse(
         }),
         settings,
         output: raw.output.map(|o| PathBuf::from(o.dir)),
+        ensemble: EnsembleSpec {
+            default: raw
+                .ensemble
+                .as_ref()
+                .and_then(|e| e.default)
+                .unwrap_or(crate::analysis::ensemble::Dist::LogUniform),
+            distributions: raw
+                .ensemble
+                .and_then(|e| e.distributions)
+                .unwrap_or_default(),
+        },
     })
 }
 

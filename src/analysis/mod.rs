@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 pub mod compare;
+pub mod ensemble;
 
 use crate::Checked;
 use crate::experiment::{self, ExperimentError, Prediction};

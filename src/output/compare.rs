@@ -239,3 +239,64 @@ pub fn json(c: &Comparison) -> String {
     s.push('\n');
     s
 }
+
+/// An ensemble's summary: per expectation, the share of samples that pass under each
+/// hypothesis, then what moves the base hypothesis's predictions most.
+pub fn ensemble_text(s: &crate::analysis::ensemble::Summary) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{} samples (seed {}) of every parameter with a range; share of samples passing\n\n",
+        s.samples, s.seed
+    ));
+    let widths: Vec<usize> = s
+        .hypotheses
+        .iter()
+        .map(|h| h.chars().count().max(6))
+        .collect();
+    let first = s
+        .expectations
+        .iter()
+        .map(|e| e.chars().count().min(EXPECTATION_WIDTH))
+        .max()
+        .unwrap_or(0)
+        .max("expectation".len());
+    let mut head = format!("{:<first$}", "expectation");
+    for (h, w) in s.hypotheses.iter().zip(&widths) {
+        head.push_str(&format!("  {h:>w$}"));
+    }
+    push_line(&mut out, &head);
+    for (e, row) in s.expectations.iter().zip(&s.pass_fraction) {
+        let mut line = format!("{:<first$}", cut(e, EXPECTATION_WIDTH));
+        for (f, w) in row.iter().zip(&widths) {
+            let text = if f.is_finite() {
+                format!("{:.0}%", f * 100.0)
+            } else {
+                "—".to_string()
+            };
+            line.push_str(&format!("  {text:>w$}"));
+        }
+        push_line(&mut out, &line);
+    }
+    let mut failed = format!("{:<first$}", "samples that failed to run");
+    for (n, w) in s.failed.iter().zip(&widths) {
+        failed.push_str(&format!("  {n:>w$}"));
+    }
+    push_line(&mut out, &failed);
+    if let Some(base) = s.hypotheses.first() {
+        out.push_str(&format!(
+            "\nparameters that move {base}'s predictions most (Spearman ρ)\n"
+        ));
+        for (e, drivers) in s.expectations.iter().zip(&s.drivers) {
+            let Some(list) = drivers.first().filter(|l| !l.is_empty()) else {
+                continue;
+            };
+            let text: Vec<String> = list.iter().map(|(p, r)| format!("{p} {r:+.2}")).collect();
+            wrap_line(
+                &mut out,
+                &format!("  {}: {}", cut(e, EXPECTATION_WIDTH), text.join(", ")),
+                "      ",
+            );
+        }
+    }
+    out
+}

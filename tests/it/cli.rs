@@ -785,3 +785,108 @@ fn report_is_one_well_formed_self_contained_file() {
         );
     }
 }
+
+/// An ensemble depends on its seed alone: shards merged give the summary of one run,
+/// and one thread gives the same records as many.
+#[test]
+fn ensemble_shards_merge_to_the_unsharded_result() {
+    let dir = TempDir::new("ensemble");
+    dir.write(
+        "base.pathway",
+        "units time = min, concentration = uM
+input drug = 0 uM
+species A = 1 uM
+param k_make = 0.1 uM/min in [0.05, 0.2] uM/min \"assumption\"
+param k_loss = 0.1 /min in [0.05, 0.2] /min \"assumption\"
+make: -> A ; k_make * (1 + drug / 1 uM)
+loss: A -> @ k_loss
+",
+    );
+    dir.write(
+        "judge.pathway",
+        "import \"base.pathway\"
+readout level = 100 * A / baseline(A)
+readout amount = A
+experiment pulse { at 0 min set drug = 1 uM; run 1 h every 10 min }
+expect pulse: level at 30 min > 180 \"assumption\"
+expect pulse: amount at 60 min > 1.5 \"assumption\"
+",
+    );
+    dir.write(
+        "faster.pathway",
+        "import \"base.pathway\"\noverride param k_loss = 0.3 /min \"hypothesis\"\n",
+    );
+    dir.write(
+        "pathrules.toml",
+        "base = \"base\"\njudge = [\"judge.pathway\"]\n[hypotheses]\nbase = \"base.pathway\"\nfaster = \"faster.pathway\"\n[ensemble]\ndefault = \"uniform\"\ndistributions = { k_make = \"log-uniform\" }\n",
+    );
+    let all = pathrules(
+        &[
+            "ensemble",
+            "--samples",
+            "12",
+            "--seed",
+            "5",
+            "--out",
+            "all.json",
+        ],
+        Some(&dir.0),
+    );
+    assert_eq!(all.code, 0, "{}", all.stderr);
+    assert!(
+        all.stdout.starts_with("12 samples (seed 5)"),
+        "{}",
+        all.stdout
+    );
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        let out = format!("shard{k}.json");
+        let run = pathrules(
+            &[
+                "ensemble",
+                "--samples",
+                "12",
+                "--seed",
+                "5",
+                "--shard",
+                &shard,
+                "--out",
+                &out,
+            ],
+            Some(&dir.0),
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    let merged = pathrules(
+        &[
+            "merge",
+            "shard1.json",
+            "shard2.json",
+            "shard3.json",
+            "--format",
+            "json",
+        ],
+        Some(&dir.0),
+    );
+    let whole = pathrules(&["merge", "all.json", "--format", "json"], Some(&dir.0));
+    assert_eq!(merged.code, 0, "{}", merged.stderr);
+    assert_eq!(merged.stdout, whole.stdout);
+    // The same records on one thread.
+    let mut one = std::process::Command::new(env!("CARGO_BIN_EXE_pathrules"));
+    one.current_dir(&dir.0).env("RAYON_NUM_THREADS", "1").args([
+        "ensemble",
+        "--samples",
+        "12",
+        "--seed",
+        "5",
+        "--out",
+        "one.json",
+    ]);
+    assert!(one.output().expect("runs").status.success());
+    let read = |name: &str| std::fs::read_to_string(dir.0.join(name)).expect("records");
+    assert_eq!(read("one.json"), read("all.json"));
+    // A missing shard is named.
+    let partial = pathrules(&["merge", "shard1.json", "shard3.json"], Some(&dir.0));
+    assert_eq!(partial.code, 1);
+    assert_eq!(partial.stderr, "error: sample 1 is missing\n");
+}

@@ -1,0 +1,374 @@
+//! Ensembles over parameter uncertainty: every parameter with a range is drawn
+//! (log-uniform by default), every hypothesis judged on every sample, and per
+//! expectation the fraction of samples that pass, with the parameters whose values
+//! go most with the prediction (Spearman rank correlation).
+//!
+//! Sample `i` draws from its own random stream (ChaCha8, the seed, stream `i`), so a
+//! result depends on the seed alone: not on the number of threads, nor on how the
+//! samples are split into shards. A shard keeps its samples' records; `merge`
+//! summarises any set of shards exactly as one run of all of them.
+
+use std::collections::BTreeMap;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Normal};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::compare::Hypothesis;
+use super::{Runs, Tick, judge};
+use crate::Checked;
+use crate::solve::Settings;
+
+/// How a parameter is drawn from its range `[lo, hi]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Dist {
+    /// exp(U(ln lo, ln hi)); uniform where the range is not positive.
+    LogUniform,
+    Uniform,
+    /// Centred on the declared value with sd (hi − lo)/4, clamped to the range.
+    Normal,
+}
+
+/// What to run: how many samples in all, the seed, this shard (k of n, from 1), and
+/// the distribution of each parameter.
+#[derive(Clone, Debug)]
+pub struct Spec {
+    pub samples: usize,
+    pub seed: u64,
+    pub shard: (usize, usize),
+    pub default: Dist,
+    pub distributions: BTreeMap<String, Dist>,
+}
+
+/// One sample: the values drawn and, per hypothesis, each expectation's prediction
+/// and verdict (in the order of `Partial::expectations`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Sample {
+    pub index: usize,
+    pub params: BTreeMap<String, f64>,
+    /// `values[h][e]`; null where the hypothesis has no such expectation or the
+    /// prediction failed.
+    pub values: Vec<Vec<Option<f64>>>,
+    pub passes: Vec<Vec<Option<bool>>>,
+    /// `failed[h]`: why some experiment of this sample could not be run.
+    pub failed: Vec<Option<String>>,
+}
+
+/// The records of one shard (or of a whole run: shard 1 of 1).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Partial {
+    pub schema_version: u32,
+    pub hypotheses: Vec<String>,
+    /// The sampled parameters each hypothesis has, by name.
+    pub parameters: Vec<Vec<String>>,
+    pub expectations: Vec<String>,
+    pub samples_total: usize,
+    pub seed: u64,
+    pub shard: (usize, usize),
+    pub samples: Vec<Sample>,
+}
+
+/// Per expectation and hypothesis: the fraction of samples that pass, and the
+/// parameters that go most with the prediction.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub hypotheses: Vec<String>,
+    pub expectations: Vec<String>,
+    pub samples: usize,
+    pub seed: u64,
+    /// Samples in which some experiment failed, per hypothesis (they count as
+    /// failing every expectation they touch).
+    pub failed: Vec<usize>,
+    /// `pass_fraction[e][h]`.
+    pub pass_fraction: Vec<Vec<f64>>,
+    /// `drivers[e][h]`: up to three (parameter, Spearman ρ), largest |ρ| first.
+    pub drivers: Vec<Vec<Vec<(String, f64)>>>,
+}
+
+/// Every parameter with a range in any hypothesis, by name: (lo, hi, value), from
+/// the first hypothesis that declares it.
+fn ranges(hypotheses: &[Hypothesis]) -> BTreeMap<String, (f64, f64, f64)> {
+    let mut out = BTreeMap::new();
+    for h in hypotheses {
+        for p in &h.checked.model.params {
+            if let Some((lo, hi)) = p.range {
+                out.entry(p.name.clone()).or_insert((lo, hi, p.value));
+            }
+        }
+    }
+    out
+}
+
+fn draw(rng: &mut ChaCha8Rng, dist: Dist, (lo, hi, value): (f64, f64, f64)) -> f64 {
+    if hi <= lo {
+        return lo;
+    }
+    match dist {
+        Dist::LogUniform if lo > 0.0 => (rng.random_range(lo.ln()..hi.ln())).exp(),
+        Dist::LogUniform | Dist::Uniform => rng.random_range(lo..hi),
+        Dist::Normal => match Normal::new(value, (hi - lo) / 4.0) {
+            Ok(n) => n.sample(rng).clamp(lo, hi),
+            Err(_) => value,
+        },
+    }
+}
+
+/// The expectation texts of all hypotheses, the base's first.
+fn expectation_rows(hypotheses: &[Hypothesis]) -> Vec<String> {
+    let mut rows: Vec<String> = Vec::new();
+    for h in hypotheses {
+        for x in &h.checked.model.expectations {
+            if !rows.contains(&x.text) {
+                rows.push(x.text.clone());
+            }
+        }
+    }
+    rows
+}
+
+/// Runs this shard's samples, in parallel on all cores.
+pub fn run(
+    hypotheses: &[Hypothesis],
+    spec: &Spec,
+    settings: &Settings,
+    tick: Option<Tick>,
+) -> Partial {
+    let ranges = ranges(hypotheses);
+    let rows = expectation_rows(hypotheses);
+    let (k, n) = spec.shard;
+    let indices: Vec<usize> = (0..spec.samples)
+        .filter(|i| n == 0 || i % n == k.saturating_sub(1))
+        .collect();
+    let mut samples: Vec<Sample> = indices
+        .par_iter()
+        .map(|&index| {
+            let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+            rng.set_stream(index as u64);
+            let params: BTreeMap<String, f64> = ranges
+                .iter()
+                .map(|(name, &r)| {
+                    let dist = spec
+                        .distributions
+                        .get(name)
+                        .copied()
+                        .unwrap_or(spec.default);
+                    (name.clone(), draw(&mut rng, dist, r))
+                })
+                .collect();
+            let mut values = Vec::new();
+            let mut passes = Vec::new();
+            let mut failed = Vec::new();
+            for h in hypotheses {
+                let (v, p, f) = judge_sample(&h.checked, &params, &rows, settings);
+                values.push(v);
+                passes.push(p);
+                failed.push(f);
+            }
+            if let Some(tick) = tick {
+                tick();
+            }
+            Sample {
+                index,
+                params,
+                values,
+                passes,
+                failed,
+            }
+        })
+        .collect();
+    samples.sort_by_key(|s| s.index);
+    Partial {
+        schema_version: crate::output::table::SCHEMA_VERSION,
+        hypotheses: hypotheses.iter().map(|h| h.name.clone()).collect(),
+        parameters: hypotheses
+            .iter()
+            .map(|h| {
+                h.checked
+                    .model
+                    .params
+                    .iter()
+                    .filter(|p| ranges.contains_key(&p.name))
+                    .map(|p| p.name.clone())
+                    .collect()
+            })
+            .collect(),
+        expectations: rows,
+        samples_total: spec.samples,
+        seed: spec.seed,
+        shard: spec.shard,
+        samples,
+    }
+}
+
+type Judged = (Vec<Option<f64>>, Vec<Option<bool>>, Option<String>);
+
+/// One hypothesis under one draw of parameters.
+fn judge_sample(
+    checked: &Checked,
+    params: &BTreeMap<String, f64>,
+    rows: &[String],
+    settings: &Settings,
+) -> Judged {
+    let mut sampled = checked.clone();
+    for (k, p) in checked.model.params.iter().enumerate() {
+        if let Some(v) = params.get(&p.name) {
+            sampled.system.params[k] = *v;
+            sampled.model.params[k].value = *v;
+        }
+    }
+    let mut runs = Runs::new(&sampled, settings);
+    let verdicts = judge(&mut runs);
+    let mut values = vec![None; rows.len()];
+    let mut passes = vec![None; rows.len()];
+    let mut failed = None;
+    for v in verdicts {
+        let text = &sampled.model.expectations[v.index].text;
+        let Some(row) = rows.iter().position(|r| r == text) else {
+            continue;
+        };
+        if let Some(e) = &v.error {
+            failed.get_or_insert_with(|| e.clone());
+        }
+        values[row] = v.value.is_finite().then_some(v.value);
+        passes[row] = Some(v.pass);
+    }
+    (values, passes, failed)
+}
+
+/// Summarises shards that together hold every sample of one run; an error says
+/// which samples are missing, doubled or from another run.
+pub fn summarize(parts: &[Partial]) -> Result<Summary, String> {
+    let Some(first) = parts.first() else {
+        return Err("no partial results to merge".to_string());
+    };
+    for p in parts {
+        if p.hypotheses != first.hypotheses
+            || p.expectations != first.expectations
+            || p.seed != first.seed
+            || p.samples_total != first.samples_total
+        {
+            return Err(format!(
+                "shard {}/{} comes from another run (its seed, samples, hypotheses or expectations differ)",
+                p.shard.0, p.shard.1
+            ));
+        }
+    }
+    let mut samples: Vec<&Sample> = parts.iter().flat_map(|p| &p.samples).collect();
+    samples.sort_by_key(|s| s.index);
+    for (k, s) in samples.iter().enumerate() {
+        if s.index != k {
+            return Err(format!(
+                "sample {k} is {}",
+                if s.index > k {
+                    "missing"
+                } else {
+                    "there twice"
+                }
+            ));
+        }
+    }
+    if samples.len() != first.samples_total {
+        return Err(format!(
+            "{} of {} samples; the rest are missing",
+            samples.len(),
+            first.samples_total
+        ));
+    }
+    let h_count = first.hypotheses.len();
+    let rows = first.expectations.len();
+    let failed = (0..h_count)
+        .map(|h| samples.iter().filter(|s| s.failed[h].is_some()).count())
+        .collect();
+    let mut pass_fraction = vec![vec![0.0; h_count]; rows];
+    let mut drivers = vec![vec![Vec::new(); h_count]; rows];
+    for e in 0..rows {
+        for h in 0..h_count {
+            let judged: Vec<bool> = samples.iter().filter_map(|s| s.passes[h][e]).collect();
+            pass_fraction[e][h] = if judged.is_empty() {
+                f64::NAN
+            } else {
+                judged.iter().filter(|p| **p).count() as f64 / judged.len() as f64
+            };
+            // Spearman ρ between each parameter and the prediction, over the
+            // samples that have one.
+            let with_value: Vec<(&Sample, f64)> = samples
+                .iter()
+                .filter_map(|s| s.values[h][e].map(|v| (*s, v)))
+                .collect();
+            if with_value.len() < 3 {
+                continue;
+            }
+            let predicted = ranks(&with_value.iter().map(|(_, v)| *v).collect::<Vec<_>>());
+            let mut rho: Vec<(String, f64)> = first.parameters[h]
+                .iter()
+                .map(|name| {
+                    let xs: Vec<f64> = with_value
+                        .iter()
+                        .map(|(s, _)| s.params.get(name).copied().unwrap_or(f64::NAN))
+                        .collect();
+                    (name.clone(), pearson(&ranks(&xs), &predicted))
+                })
+                .filter(|(_, r)| r.is_finite())
+                .collect();
+            rho.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then_with(|| a.0.cmp(&b.0)));
+            rho.truncate(3);
+            drivers[e][h] = rho;
+        }
+    }
+    Ok(Summary {
+        hypotheses: first.hypotheses.clone(),
+        expectations: first.expectations.clone(),
+        samples: samples.len(),
+        seed: first.seed,
+        failed,
+        pass_fraction,
+        drivers,
+    })
+}
+
+/// Ranks from 1, ties given their mean rank.
+fn ranks(xs: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..xs.len()).collect();
+    order.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]));
+    let mut out = vec![0.0; xs.len()];
+    let mut k = 0;
+    while k < order.len() {
+        let mut j = k;
+        while j + 1 < order.len() && xs[order[j + 1]] == xs[order[k]] {
+            j += 1;
+        }
+        let rank = (k + j) as f64 / 2.0 + 1.0;
+        for &i in &order[k..=j] {
+            out[i] = rank;
+        }
+        k = j + 1;
+    }
+    out
+}
+
+fn pearson(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        sab += (x - ma) * (y - mb);
+        saa += (x - ma) * (x - ma);
+        sbb += (y - mb) * (y - mb);
+    }
+    sab / (saa * sbb).sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{pearson, ranks};
+
+    #[test]
+    fn spearman_parts() {
+        assert_eq!(ranks(&[3.0, 1.0, 2.0, 2.0]), [4.0, 1.0, 2.5, 2.5]);
+        assert!((pearson(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.0]) - 1.0).abs() < 1e-12);
+        assert!((pearson(&[1.0, 2.0, 3.0], &[3.0, 2.0, 1.0]) + 1.0).abs() < 1e-12);
+    }
+}
