@@ -1112,7 +1112,8 @@ fn write_whole(path: &Path, text: &str) -> std::io::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.pathrules-tmp"));
+    // The process id keeps two runs writing the same file from sharing a temporary.
+    let tmp = dir.join(format!(".{name}.{}.pathrules-tmp", std::process::id()));
     let result = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
