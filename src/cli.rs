@@ -157,6 +157,28 @@ enum Command {
         #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
         format: CompareFormat,
     },
+    /// Time loading and simulating a model: the median of repeated runs, as JSON
+    /// (scripts/bench.py runs the same model in libRoadRunner beside it)
+    Bench {
+        /// The `.pathway` file (with its imports)
+        file: PathBuf,
+        /// Simulate this experiment from its steady state (its steps and doses kept,
+        /// its output grid replaced by --points); else the model from its initial
+        /// values
+        #[arg(long, short)]
+        experiment: Option<String>,
+        /// How long to simulate (no experiment), e.g. `7d`
+        #[arg(long, default_value = "7d")]
+        until: String,
+        /// Output points, start and end included
+        #[arg(long, default_value_t = 1001)]
+        points: usize,
+        /// Repetitions; the median is reported
+        #[arg(long, default_value_t = 21)]
+        runs: usize,
+        #[command(flatten)]
+        solver: SolverArgs,
+    },
     /// Export a model for other tools: SBML Level 3 Version 2
     Export {
         #[arg(value_enum)]
@@ -334,6 +356,14 @@ pub fn run(cli: Cli) -> ExitCode {
             out,
         } => ui.ensemble(&manifest, samples, seed, shard.as_deref(), out.as_deref()),
         Command::Merge { parts, format } => ui.merge(&parts, format),
+        Command::Bench {
+            file,
+            experiment,
+            until,
+            points,
+            runs,
+            solver,
+        } => ui.bench(&file, experiment.as_deref(), &until, points, runs, &solver),
         Command::Export {
             format: ExportFormat::Sbml,
             file,
@@ -811,6 +841,84 @@ impl Ui {
                 out_text(&json);
             }
         }
+        Ok(())
+    }
+
+    fn bench(
+        &self,
+        file: &Path,
+        experiment: Option<&str>,
+        until: &str,
+        points: usize,
+        runs: usize,
+        solver: &SolverArgs,
+    ) -> Result<(), Failed> {
+        use std::time::Instant;
+        let runs = runs.max(1);
+        let points = points.max(2);
+        let settings = self.settings(solver)?;
+        // Load: read, parse, check, build the graphs and compile.
+        let mut load_times = Vec::with_capacity(runs);
+        let mut checked = None;
+        for _ in 0..runs {
+            let start = Instant::now();
+            let c = self.load(file)?;
+            load_times.push(start.elapsed().as_secs_f64());
+            checked = Some(c);
+        }
+        let Some(checked) = checked else {
+            return Err(self.error("no run"));
+        };
+        let model = &checked.model;
+        let (system, y0, protocol, end) = match experiment {
+            Some(name) => {
+                let e = &model.experiments[self.experiment(model, name)?];
+                let sys =
+                    pathrules::experiment::genotype_system(model, &checked.system, e.genotype);
+                let y0 = pathrules::experiment::starting_state(&sys, e.start, &settings)
+                    .map_err(|err| self.error(&err.to_string()))?;
+                let protocol = pathrules::experiment::protocol(model, &sys, &e.events);
+                (sys, y0, protocol, e.until)
+            }
+            None => {
+                let end = self.duration("--until", until, &model.units)?;
+                let sys = checked.system.clone();
+                let y0 = sys.initial.clone();
+                (sys, y0, pathrules::experiment::Protocol::default(), end)
+            }
+        };
+        let times: Vec<f64> = (0..points)
+            .map(|k| end * k as f64 / (points - 1) as f64)
+            .collect();
+        let mut sim_times = Vec::with_capacity(runs);
+        let mut stats = None;
+        for _ in 0..runs {
+            let start = Instant::now();
+            let t = pathrules::experiment::run(&system, &y0, &protocol, &times, &settings)
+                .map_err(|e| self.error(&e.in_unit(model.units.time.as_str()).to_string()))?;
+            sim_times.push(start.elapsed().as_secs_f64());
+            stats = Some(t.stats);
+        }
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let stats = stats.unwrap_or_default();
+        let doc = serde_json::json!({
+            "file": file.display().to_string(),
+            "experiment": experiment,
+            "species": model.species.len(),
+            "reactions": model.reactions.len(),
+            "until": end,
+            "points": points,
+            "runs": runs,
+            "load_s": median(&mut load_times),
+            "simulate_s": median(&mut sim_times),
+            "steps": stats.steps,
+            "rhs_evals": stats.rhs_evals,
+            "jac_evals": stats.jac_evals,
+        });
+        out_text(&format!("{doc}\n"));
         Ok(())
     }
 
