@@ -890,3 +890,32 @@ expect pulse: amount at 60 min > 1.5 \"assumption\"
     assert_eq!(partial.code, 1);
     assert_eq!(partial.stderr, "error: sample 1 is missing\n");
 }
+
+/// `bench` reports medians of load and simulation as JSON (times are not asserted:
+/// speed is measured by scripts/bench.py, not by tests).
+#[test]
+fn bench_prints_medians_as_json() {
+    let dir = TempDir::new("bench");
+    dir.write("protocol.pathway", PROTOCOL);
+    let run = pathrules(
+        &[
+            "bench",
+            "protocol.pathway",
+            "-e",
+            "drug_a",
+            "--runs",
+            "3",
+            "--points",
+            "11",
+        ],
+        Some(&dir.0),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(doc["species"], 1);
+    assert_eq!(doc["points"], 11);
+    assert_eq!(doc["runs"], 3);
+    assert!(doc["load_s"].as_f64().is_some_and(|t| t > 0.0));
+    assert!(doc["simulate_s"].as_f64().is_some_and(|t| t > 0.0));
+    assert!(doc["steps"].as_u64().is_some_and(|n| n > 0));
+}
