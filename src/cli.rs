@@ -21,7 +21,8 @@ use pathrules::{Checked, FsLoader};
 #[command(
     name = "pathrules",
     version,
-    about = "Signalling pathways as plain text, compiled to ODEs and solved"
+    about = "Signalling pathways as plain text, compiled to ODEs and solved",
+    after_help = "Without a command, pathrules runs `compare` on ./pathrules.toml."
 )]
 pub struct Cli {
     /// When to colour diagnostics
@@ -196,7 +197,8 @@ enum Command {
         #[arg(long, short)]
         out: Option<PathBuf>,
     },
-    /// Write the reaction network as DOT (Graphviz) or Mermaid
+    /// Draw the reaction network or the signed influence graph as DOT (Graphviz),
+    /// Mermaid or GraphML (Cytoscape)
     Graph {
         /// The `.pathway` file whose reaction network to draw
         file: PathBuf,
