@@ -540,29 +540,35 @@ impl Ui {
                 panels.sort_by_key(|p| wanted.iter().position(|w| *w == p.readout));
             }
             let svg = pathrules::output::plot::svg(&panels, model.units.time_in_seconds());
-            write_whole(path, &svg)
-                .map_err(|e| self.error(&format!("cannot write `{}`: {e}", path.display())))?;
+            self.write_file(path, &svg)?;
         }
         self.emit(out, &table::write_runs(&runs, format.into()))
     }
 
     /// The index of the experiment called `name`, or an error naming the choices.
     fn experiment(&self, model: &pathrules::Model, name: &str) -> Result<usize, Failed> {
-        model
-            .experiments
-            .iter()
-            .position(|e| e.name == name)
-            .ok_or_else(|| {
-                let names: Vec<&str> = model.experiments.iter().map(|e| e.name.as_str()).collect();
-                self.error(&if names.is_empty() {
-                    format!("no experiment is named `{name}`; the model defines none")
-                } else {
-                    format!(
-                        "no experiment is named `{name}`; the model defines {}",
-                        names.join(", ")
-                    )
-                })
-            })
+        let names: Vec<&str> = model.experiments.iter().map(|e| e.name.as_str()).collect();
+        self.find("experiment", name, &names)
+    }
+
+    /// The index of `name` among `names`, or an error naming the choices.
+    fn find(&self, what: &str, name: &str, names: &[&str]) -> Result<usize, Failed> {
+        names.iter().position(|n| *n == name).ok_or_else(|| {
+            let defined = if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            };
+            self.error(&format!(
+                "no {what} is named `{name}`; the model defines {defined}"
+            ))
+        })
+    }
+
+    /// Writes a file whole or not at all, or says why it could not.
+    fn write_file(&self, path: &Path, text: &str) -> Result<(), Failed> {
+        write_whole(path, text)
+            .map_err(|e| self.error(&format!("cannot write `{}`: {e}", path.display())))
     }
 
     fn test(
@@ -595,8 +601,7 @@ impl Ui {
                         .collect();
                 let panels = pathrules::output::plot::test_panels(model, &predictions, &verdicts);
                 let svg = pathrules::output::plot::svg(&panels, model.units.time_in_seconds());
-                write_whole(path, &svg)
-                    .map_err(|e| self.error(&format!("cannot write `{}`: {e}", path.display())))?;
+                self.write_file(path, &svg)?;
             }
             if verdicts.is_empty() {
                 out(&format!("{}: no expectations\n", file.display()));
@@ -624,21 +629,8 @@ impl Ui {
         let model = &checked.model;
         let settings = self.settings(solver)?;
         let time = self.duration("--at", at, &model.units)?;
-        let r = model
-            .readouts
-            .iter()
-            .position(|x| x.name == readout)
-            .ok_or_else(|| {
-                let names: Vec<&str> = model.readouts.iter().map(|x| x.name.as_str()).collect();
-                self.error(&format!(
-                    "no readout is named `{readout}`; the model defines {}",
-                    if names.is_empty() {
-                        "none".to_string()
-                    } else {
-                        names.join(", ")
-                    }
-                ))
-            })?;
+        let names: Vec<&str> = model.readouts.iter().map(|x| x.name.as_str()).collect();
+        let r = self.find("readout", readout, &names)?;
         let chosen = experiments
             .iter()
             .map(|e| self.experiment(model, e))
@@ -747,8 +739,7 @@ impl Ui {
                 .map_err(|e| self.error(&format!("cannot make `{}`: {e}", folder.display())))?;
             for (name, body) in [("compare.txt", &text), ("compare.json", &json)] {
                 let path = folder.join(name);
-                write_whole(&path, body)
-                    .map_err(|e| self.error(&format!("cannot write `{}`: {e}", path.display())))?;
+                self.write_file(&path, body)?;
             }
         }
         out(match format {
@@ -800,8 +791,7 @@ impl Ui {
         if let Some(path) = out {
             let mut json = serde_json::to_string(&partial).unwrap_or_default();
             json.push('\n');
-            write_whole(path, &json)
-                .map_err(|e| self.error(&format!("cannot write `{}`: {e}", path.display())))?;
+            self.write_file(path, &json)?;
         }
         if shard.1 == 1 {
             let summary =
@@ -927,13 +917,17 @@ impl Ui {
     fn write_report(&self, manifest: &Path, out: &Path) -> Result<(), Failed> {
         let (project, hypotheses, _) = self.load_project(manifest)?;
         let comparison = self.comparison(&project, &hypotheses)?;
+        // The base hypothesis's verdicts and predictions, as compare ran them.
         let base = &hypotheses[0].checked;
-        let mut runs = pathrules::analysis::Runs::new(base, &project.settings);
-        let verdicts = pathrules::analysis::judge(&mut runs);
+        let verdicts = comparison.verdicts.first().cloned().unwrap_or_default();
         let mut predictions = Vec::new();
-        for k in 0..base.model.experiments.len() {
-            let p = runs.get(k).map_err(|e| self.error(&e.to_string()))?;
-            predictions.push(p.clone());
+        for e in &base.model.experiments {
+            match comparison.predictions.first().and_then(|p| p.get(&e.name)) {
+                Some(p) => predictions.push(p.clone()),
+                None => {
+                    return Err(self.error(&format!("experiment `{}` could not be run", e.name)));
+                }
+            }
         }
         let names: Vec<&str> = hypotheses.iter().map(|h| h.name.as_str()).collect();
         let title = format!("pathrules report: {}", names.join(", "));
@@ -944,8 +938,7 @@ impl Ui {
             predictions: &predictions,
             comparison: &comparison,
         });
-        write_whole(out, &html)
-            .map_err(|e| self.error(&format!("cannot write `{}`: {e}", out.display())))
+        self.write_file(out, &html)
     }
 
     fn export_sbml(
@@ -976,22 +969,9 @@ impl Ui {
             }
             None => match genotype {
                 Some(g) => {
-                    let k = model
-                        .genotypes
-                        .iter()
-                        .position(|x| x.name == g)
-                        .ok_or_else(|| {
-                            let names: Vec<&str> =
-                                model.genotypes.iter().map(|x| x.name.as_str()).collect();
-                            self.error(&format!(
-                                "no genotype is named `{g}`; the model defines {}",
-                                if names.is_empty() {
-                                    "none".to_string()
-                                } else {
-                                    names.join(", ")
-                                }
-                            ))
-                        })?;
+                    let names: Vec<&str> =
+                        model.genotypes.iter().map(|x| x.name.as_str()).collect();
+                    let k = self.find("genotype", g, &names)?;
                     setup.name = format!("{}_{g}", setup.name);
                     (Some(k), None)
                 }
@@ -1160,8 +1140,7 @@ impl Ui {
 
     fn emit(&self, target: Option<&Path>, text: &str) -> Result<(), Failed> {
         match target {
-            Some(path) => write_whole(path, text)
-                .map_err(|e| self.error(&format!("cannot write `{}`: {e}", path.display()))),
+            Some(path) => self.write_file(path, text),
             None => {
                 out(text);
                 Ok(())

@@ -34,6 +34,12 @@ pub struct Comparison {
     /// (experiment, readout, time) triples, most discriminating first.
     pub discriminating: Vec<Discriminator>,
     pub occlusion: Option<OcclusionTable>,
+    /// Per hypothesis, every verdict, in its model's order (for reports).
+    #[serde(skip)]
+    pub verdicts: Vec<Vec<Verdict>>,
+    /// Per hypothesis, every experiment's prediction that could be run, by name.
+    #[serde(skip)]
+    pub predictions: Vec<BTreeMap<String, Prediction>>,
 }
 
 /// One expectation under every hypothesis.
@@ -199,6 +205,8 @@ pub fn compare(
         diffs,
         discriminating,
         occlusion,
+        verdicts,
+        predictions: results.into_iter().map(|r| r.predictions).collect(),
     }
 }
 
