@@ -105,9 +105,11 @@ fn add_doses(doses: &[Dose], t: f64, inputs: &mut [f64]) {
     }
 }
 
-/// A system whose inputs also carry doses: the inputs are recomputed at every time.
-struct Dosed<'a> {
+/// A system under a protocol: its own input values (the steps so far) plus the doses,
+/// which are recomputed at every time. The compiled system is borrowed, never copied.
+struct Driven<'a> {
     system: &'a System,
+    inputs: Vec<f64>,
     doses: &'a [Dose],
 }
 
@@ -117,26 +119,35 @@ thread_local! {
     static INPUTS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-impl Dosed<'_> {
+impl Driven<'_> {
     /// Calls `f` with the inputs at time `t`.
     fn with_inputs<T>(&self, t: f64, f: impl FnOnce(&[f64]) -> T) -> T {
+        if self.doses.is_empty() {
+            return f(&self.inputs);
+        }
         INPUTS.with(|cell| match cell.try_borrow_mut() {
             Ok(mut buf) => {
                 buf.clear();
-                buf.extend_from_slice(&self.system.inputs);
+                buf.extend_from_slice(&self.inputs);
                 add_doses(self.doses, t, &mut buf);
                 f(&buf)
             }
             Err(_) => {
-                let mut inputs = self.system.inputs.clone();
+                let mut inputs = self.inputs.clone();
                 add_doses(self.doses, t, &mut inputs);
                 f(&inputs)
             }
         })
     }
+
+    fn set(&mut self, step: &Step) {
+        if let Some(v) = self.inputs.get_mut(step.input.index()) {
+            *v = step.value;
+        }
+    }
 }
 
-impl solve::Problem for Dosed<'_> {
+impl solve::Problem for Driven<'_> {
     fn dim(&self) -> usize {
         self.system.dim()
     }
@@ -162,12 +173,17 @@ pub fn run(
     times: &[f64],
     settings: &Settings,
 ) -> Result<Trajectory, SolveError> {
-    let mut sys = system.clone();
+    let mut driven = Driven {
+        system,
+        inputs: system.inputs.clone(),
+        doses: &protocol.doses,
+    };
     let t0 = times.first().copied().unwrap_or(0.0);
     let end = times.last().copied().unwrap_or(t0);
-    let (before, later): (Vec<Step>, Vec<Step>) = protocol.steps.iter().partition(|s| s.time <= t0);
-    for s in &before {
-        set(&mut sys, s);
+    let split = protocol.steps.partition_point(|s| s.time <= t0);
+    let (before, later) = protocol.steps.split_at(split);
+    for s in before {
+        driven.set(s);
     }
     let mut out = Trajectory {
         times: Vec::with_capacity(times.len()),
@@ -189,53 +205,45 @@ pub fn run(
     cuts.dedup();
     cuts.push(end);
     let mut step_index = 0usize;
+    let mut segment = Vec::with_capacity(times.len() + 2);
     for cut in cuts {
         // The requested times in [start, cut], plus `cut` to restart from.
         let upto = times.partition_point(|&t| t <= cut);
-        let mut segment: Vec<f64> = times[next_time..upto].to_vec();
-        let asked_for_cut = segment.last().is_some_and(|&t| t == cut);
-        if !asked_for_cut {
+        let wanted = &times[next_time..upto];
+        segment.clear();
+        if wanted.first() != Some(&start) {
+            segment.push(start);
+        }
+        segment.extend_from_slice(wanted);
+        if wanted.last() != Some(&cut) {
             segment.push(cut);
         }
-        if segment.first() != Some(&start) {
-            segment.insert(0, start);
-        }
-        let part = if protocol.doses.is_empty() {
-            solve::solve(&sys, start, &state, &segment, settings)?
-        } else {
-            let dosed = Dosed {
-                system: &sys,
-                doses: &protocol.doses,
-            };
-            solve::solve(&dosed, start, &state, &segment, settings)?
-        };
+        let part = solve::solve(&driven, start, &state, &segment, settings)?;
         add_stats(&mut out.stats, &part.stats);
-        // Keep the requested times only: not the restart point (already reported or
-        // not asked for) and not a cut nobody asked for.
-        for (t, y) in part.times.iter().zip(&part.states) {
-            let requested = times[next_time..upto].contains(t) && out.times.last() != Some(t);
-            if requested {
-                out.times.push(*t);
-                out.states.push(y.clone());
-            }
-        }
         if let Some(last) = part.states.last() {
             state.clone_from(last);
+        }
+        // Keep the requested times only: not the restart point (already reported or
+        // not asked for) and not a cut nobody asked for. Both lists are sorted, so one
+        // cursor walks the requested times.
+        let mut k = 0;
+        for (t, y) in part.times.into_iter().zip(part.states) {
+            while k < wanted.len() && wanted[k] < t {
+                k += 1;
+            }
+            if k < wanted.len() && wanted[k] == t && out.times.last() != Some(&t) {
+                out.times.push(t);
+                out.states.push(y);
+            }
         }
         next_time = upto;
         start = cut;
         while step_index < later.len() && later[step_index].time <= cut {
-            set(&mut sys, &later[step_index]);
+            driven.set(&later[step_index]);
             step_index += 1;
         }
     }
     Ok(out)
-}
-
-fn set(sys: &mut System, step: &Step) {
-    if let Some(v) = sys.inputs.get_mut(step.input.index()) {
-        *v = step.value;
-    }
 }
 
 fn add_stats(total: &mut Stats, part: &Stats) {

@@ -12,24 +12,76 @@
 
 use crate::model::{self, Expr, Func, Model, Var};
 
+/// A value read directly, without the stack.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Op {
+enum Leaf {
     Const(f64),
     Species(u32),
     Param(u32),
     Input(u32),
     /// The value of a let, computed earlier in the same evaluation.
     Let(u32),
-    Neg,
+}
+
+/// A two-operand operation. `RSub`, `RDiv` and `RPow` take their operands in the other
+/// order, so either operand can be the one computed first.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Bin {
     Add,
     Sub,
     Mul,
     Div,
     Pow,
-    /// `Sub`, `Div` and `Pow` with the operands pushed in the other order.
     RSub,
     RDiv,
     RPow,
+    Min,
+    Max,
+}
+
+impl Bin {
+    #[inline(always)]
+    fn apply(self, a: f64, b: f64) -> f64 {
+        match self {
+            Bin::Add => a + b,
+            Bin::Sub => a - b,
+            Bin::Mul => a * b,
+            Bin::Div => a / b,
+            Bin::Pow => model::expr::pow(a, b),
+            Bin::RSub => b - a,
+            Bin::RDiv => b / a,
+            Bin::RPow => model::expr::pow(b, a),
+            Bin::Min => a.min(b),
+            Bin::Max => a.max(b),
+        }
+    }
+
+    /// The same operation with the operands swapped.
+    fn reversed(self) -> Bin {
+        match self {
+            Bin::Sub => Bin::RSub,
+            Bin::Div => Bin::RDiv,
+            Bin::Pow => Bin::RPow,
+            Bin::RSub => Bin::Sub,
+            Bin::RDiv => Bin::Div,
+            Bin::RPow => Bin::Pow,
+            commutative => commutative,
+        }
+    }
+}
+
+/// One instruction. Most rate-law arithmetic combines a computed value with a species,
+/// parameter or constant (`k * S`), so `With` applies an operation to the top of the
+/// stack and a leaf in one dispatch: the compiled shipped model has about half the
+/// instructions it would have with a separate push for every leaf.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Op {
+    Push(Leaf),
+    /// top = top ∘ leaf.
+    With(Bin, Leaf),
+    /// Pops b, then top = top ∘ b.
+    Bin(Bin),
+    Neg,
     /// Three-argument rate-law functions, arguments pushed in order.
     Hill,
     Inhibit,
@@ -38,9 +90,21 @@ enum Op {
     PowI(i32),
     Exp,
     Ln,
-    Min,
-    Max,
     Step,
+}
+
+fn leaf(e: &Expr) -> Option<Leaf> {
+    match e {
+        Expr::Num(x) => Some(Leaf::Const(*x)),
+        Expr::Var(v) => Some(match *v {
+            Var::Species(s) => Leaf::Species(s.0),
+            Var::Param(p) => Leaf::Param(p.0),
+            Var::Input(i) => Leaf::Input(i.0),
+            Var::Let(l) => Leaf::Let(l.0),
+            Var::Compartment(_) | Var::Readout(_) | Var::Baseline(_) => Leaf::Const(f64::NAN),
+        }),
+        _ => None,
+    }
 }
 
 /// Stack slots needed to evaluate `e` in Sethi–Ullman order (see `emit_expr`).
@@ -256,40 +320,34 @@ impl System {
     }
 
     /// Emits code and returns the stack depth it needs.
+    /// Emits `e` and returns the stack slots its code uses, at most `need(e)`.
     fn emit_expr(&mut self, e: &Expr) -> usize {
-        // Sethi–Ullman order: of two operands, the one needing more stack goes first,
-        // so a right-nested product `a·(b·(c·…))` needs two slots, not one per level.
-        // A reversed operator (`RSub`, …) undoes the swap where order matters.
-        let binary = |sys: &mut System, a: &Expr, b: &Expr, op: Op, reversed: Op| {
-            let (na, nb) = (need(a), need(b));
-            if nb > na {
-                sys.emit_expr(b);
-                sys.emit_expr(a);
-                sys.ops.push(reversed);
-            } else {
-                sys.emit_expr(a);
-                sys.emit_expr(b);
-                sys.ops.push(op);
+        let binary = |sys: &mut System, a: &Expr, b: &Expr, op: Bin| {
+            if let Some(l) = leaf(b).filter(|_| leaf(a).is_none()) {
+                let d = sys.emit_expr(a);
+                sys.ops.push(Op::With(op, l));
+                return d;
             }
-            combine(na, nb)
+            if let Some(l) = leaf(a) {
+                let d = sys.emit_expr(b);
+                sys.ops.push(Op::With(op.reversed(), l));
+                return d;
+            }
+            let (na, nb) = (need(a), need(b));
+            let (first, second, op) = if nb > na {
+                (b, a, op.reversed())
+            } else {
+                (a, b, op)
+            };
+            let d1 = sys.emit_expr(first);
+            let d2 = sys.emit_expr(second);
+            sys.ops.push(Op::Bin(op));
+            d1.max(d2 + 1)
         };
         match e {
-            Expr::Num(x) => {
-                self.ops.push(Op::Const(*x));
-                1
-            }
-            Expr::Var(v) => {
-                self.ops.push(match *v {
-                    Var::Species(s) => Op::Species(s.0),
-                    Var::Param(p) => Op::Param(p.0),
-                    Var::Input(i) => Op::Input(i.0),
-                    Var::Let(l) => Op::Let(l.0),
-                    // Compartments are folded into constants before emitting.
-                    // Compartments are folded to constants before emission, and the
-                    // checker admits readouts and baselines only in readouts, which
-                    // are never compiled.
-                    Var::Compartment(_) | Var::Readout(_) | Var::Baseline(_) => Op::Const(f64::NAN),
-                });
+            Expr::Num(_) | Expr::Var(_) => {
+                self.ops
+                    .push(Op::Push(leaf(e).unwrap_or(Leaf::Const(f64::NAN))));
                 1
             }
             Expr::Neg(a) => {
@@ -297,64 +355,59 @@ impl System {
                 self.ops.push(Op::Neg);
                 d
             }
-            // Addition and multiplication are exactly commutative in IEEE arithmetic.
-            Expr::Add(a, b) => binary(self, a, b, Op::Add, Op::Add),
-            Expr::Mul(a, b) => binary(self, a, b, Op::Mul, Op::Mul),
-            Expr::Sub(a, b) => binary(self, a, b, Op::Sub, Op::RSub),
-            Expr::Div(a, b) => binary(self, a, b, Op::Div, Op::RDiv),
+            Expr::Add(a, b) => binary(self, a, b, Bin::Add),
+            Expr::Mul(a, b) => binary(self, a, b, Bin::Mul),
+            Expr::Sub(a, b) => binary(self, a, b, Bin::Sub),
+            Expr::Div(a, b) => binary(self, a, b, Bin::Div),
             Expr::Pow(a, b) => match **b {
                 Expr::Num(n) if n == n.trunc() && n.abs() <= 64.0 => {
                     let d = self.emit_expr(a);
                     self.ops.push(Op::PowI(n as i32));
                     d
                 }
-                _ => binary(self, a, b, Op::Pow, Op::RPow),
+                _ => binary(self, a, b, Bin::Pow),
             },
             Expr::Call(f, args) => {
-                for a in args {
-                    self.emit_expr(a);
+                let mut depth = 0;
+                for (k, a) in args.iter().enumerate() {
+                    depth = depth.max(self.emit_expr(a) + k);
                 }
                 self.ops.push(match f {
                     Func::Exp => Op::Exp,
                     Func::Ln => Op::Ln,
-                    Func::Min => Op::Min,
-                    Func::Max => Op::Max,
+                    Func::Min => Op::Bin(Bin::Min),
+                    Func::Max => Op::Bin(Bin::Max),
                     Func::Step => Op::Step,
-                    Func::Pow => Op::Pow,
+                    Func::Pow => Op::Bin(Bin::Pow),
                     Func::Hill => Op::Hill,
                     Func::Inhibit => Op::Inhibit,
                     Func::Mm => Op::Mm,
                 });
-                need(e)
+                depth.max(1)
             }
         }
     }
 
-    /// Runs one segment on `stack`, which holds at least `max_stack` slots.
     #[inline]
     fn run(&self, seg: Segment, y: &[f64], inputs: &[f64], lets: &[f64], stack: &mut [f64]) -> f64 {
+        let value = |l: Leaf| match l {
+            Leaf::Const(x) => x,
+            Leaf::Species(i) => y[i as usize],
+            Leaf::Param(i) => self.params[i as usize],
+            Leaf::Input(i) => inputs[i as usize],
+            Leaf::Let(i) => lets[i as usize],
+        };
         let mut top = 0usize;
         for op in &self.ops[seg.start as usize..seg.end as usize] {
             match *op {
-                Op::Const(x) => {
-                    stack[top] = x;
+                Op::Push(l) => {
+                    stack[top] = value(l);
                     top += 1;
                 }
-                Op::Species(i) => {
-                    stack[top] = y[i as usize];
-                    top += 1;
-                }
-                Op::Param(i) => {
-                    stack[top] = self.params[i as usize];
-                    top += 1;
-                }
-                Op::Input(i) => {
-                    stack[top] = inputs[i as usize];
-                    top += 1;
-                }
-                Op::Let(i) => {
-                    stack[top] = lets[i as usize];
-                    top += 1;
+                Op::With(b, l) => stack[top - 1] = b.apply(stack[top - 1], value(l)),
+                Op::Bin(b) => {
+                    top -= 1;
+                    stack[top - 1] = b.apply(stack[top - 1], stack[top]);
                 }
                 Op::Neg => stack[top - 1] = -stack[top - 1],
                 Op::PowI(n) => stack[top - 1] = stack[top - 1].powi(n),
@@ -363,28 +416,17 @@ impl System {
                 Op::Step => stack[top - 1] = if stack[top - 1] >= 0.0 { 1.0 } else { 0.0 },
                 Op::Hill | Op::Inhibit | Op::Mm => {
                     top -= 2;
-                    let args = [stack[top - 1], stack[top], stack[top + 1]];
-                    let f = match *op {
-                        Op::Hill => Func::Hill,
-                        Op::Inhibit => Func::Inhibit,
-                        _ => Func::Mm,
-                    };
-                    stack[top - 1] = model::expr::apply(f, &args);
-                }
-                _ => {
-                    top -= 1;
-                    let (a, b) = (stack[top - 1], stack[top]);
+                    let (x, p, q) = (stack[top - 1], stack[top], stack[top + 1]);
                     stack[top - 1] = match *op {
-                        Op::Add => a + b,
-                        Op::Sub => a - b,
-                        Op::RSub => b - a,
-                        Op::Mul => a * b,
-                        Op::Div => a / b,
-                        Op::RDiv => b / a,
-                        Op::Pow => model::expr::pow(a, b),
-                        Op::RPow => model::expr::pow(b, a),
-                        Op::Min => a.min(b),
-                        _ => a.max(b),
+                        // hill(x, K, n) = xⁿ/(Kⁿ + xⁿ)
+                        Op::Hill => {
+                            let xn = model::expr::pow(x, q);
+                            xn / (model::expr::pow(p, q) + xn)
+                        }
+                        // inhibit(x, K, n) = 1/(1 + (x/K)ⁿ)
+                        Op::Inhibit => 1.0 / (1.0 + model::expr::pow(x / p, q)),
+                        // mm(x, Vmax, K) = Vmax·x/(K + x)
+                        _ => p * x / (q + x),
                     };
                 }
             }
@@ -392,7 +434,6 @@ impl System {
         stack[0]
     }
 
-    /// Evaluates every let at `y` into `lets`, in order.
     fn eval_lets(&self, y: &[f64], inputs: &[f64], lets: &mut [f64], stack: &mut [f64]) {
         for (k, l) in self.lets.iter().enumerate() {
             lets[k] = self.run(l.value, y, inputs, lets, stack);

@@ -86,6 +86,8 @@ pub(super) fn integrate(
     // side is never evaluated past it (the next piece of a piecewise run may change the model).
     flatten(contain(|| solver.set_stop_time(t_end))).map_err(|m| run.crate_error(t0, &m))?;
 
+    // Every interpolated output is written here first, so an output costs one allocation.
+    let mut scratch = solver.state().y.clone();
     let mut next = 0;
     let mut steps = 0;
     let mut t_prev = t0;
@@ -129,9 +131,9 @@ pub(super) fn integrate(
             let sample = if tn >= t {
                 y.to_vec()
             } else {
-                flatten(contain(|| solver.interpolate(tn)))
-                    .map_err(|m| run.crate_error(t, &m))?
-                    .clone_as_vec()
+                flatten(contain(|| solver.interpolate_inplace(tn, &mut scratch)))
+                    .map_err(|m| run.crate_error(t, &m))?;
+                scratch.inner().as_slice().to_vec()
             };
             guard.emit(tn, sample, sink)?;
             next += 1;
