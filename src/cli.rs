@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use pathrules::model::{Dim, Var, units};
 use pathrules::output::graph::GraphFormat;
 use pathrules::output::table::{self, Format, Series};
-use pathrules::solve::{Method, Settings};
+use pathrules::solve::{Linear, Method, Settings};
 use pathrules::syntax::{self, Diagnostic, Sources};
 use pathrules::{Checked, FsLoader};
 
@@ -241,6 +241,17 @@ struct SolverArgs {
     /// Most steps the solver may take in one run [default: 100000]
     #[arg(long)]
     max_steps: Option<usize>,
+    /// The bdf solver's linear algebra: `dense`, `sparse` (faer's sparse LU, for large
+    /// networks) or `auto` (sparse from 150 species)
+    #[arg(long, value_enum, default_value_t = LinearArg::Auto)]
+    linear: LinearArg,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LinearArg {
+    Auto,
+    Dense,
+    Sparse,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -901,6 +912,7 @@ impl Ui {
             "experiment": experiment,
             "species": model.species.len(),
             "reactions": model.reactions.len(),
+            "linear": settings.linear.resolve(model.species.len()).to_string(),
             "until": end,
             "points": points,
             "runs": runs,
@@ -1117,6 +1129,11 @@ impl Ui {
                 SolverArg::Bdf => Method::Bdf,
                 SolverArg::Dopri5 => Method::Dopri5,
                 SolverArg::Dop853 => Method::Dop853,
+            },
+            linear: match args.linear {
+                LinearArg::Auto => Linear::Auto,
+                LinearArg::Dense => Linear::Dense,
+                LinearArg::Sparse => Linear::Sparse,
             },
             ..Settings::default()
         };

@@ -157,6 +157,12 @@ impl solve::Problem for Driven<'_> {
     fn jacobian(&self, t: f64, y: &[f64], jac: &mut [f64]) {
         self.with_inputs(t, |u| self.system.jacobian_with(u, y, jac))
     }
+    fn jacobian_pattern(&self) -> Vec<(usize, usize)> {
+        self.system.jacobian_pattern()
+    }
+    fn jacobian_values(&self, t: f64, y: &[f64], values: &mut [f64]) {
+        self.with_inputs(t, |u| self.system.jacobian_values_with(u, y, values))
+    }
     fn component_name(&self, i: usize) -> &str {
         solve::Problem::component_name(self.system, i)
     }

@@ -468,12 +468,39 @@ impl System {
     /// The Jacobian with the inputs at other values.
     pub fn jacobian_with(&self, inputs: &[f64], y: &[f64], jac: &mut [f64]) {
         let n = self.dim();
+        jac.fill(0.0);
+        self.jacobian_terms(inputs, y, |i, j, v| jac[i * n + j] += v);
+    }
+
+    /// The Jacobian's structural non-zeros, one (row, column) for each term that
+    /// [`System::jacobian_values_with`] writes, in its order; a pair repeats where several
+    /// reactions or lets contribute to it. The pattern follows from which variables each rate
+    /// law reads, so an entry that happens to be zero at some state is still in it.
+    pub fn jacobian_pattern(&self) -> Vec<(usize, usize)> {
+        let mut pattern = Vec::new();
+        let y = vec![0.0; self.dim()];
+        self.jacobian_terms(&self.inputs, &y, |i, j, _| pattern.push((i, j)));
+        pattern
+    }
+
+    /// Each term of the Jacobian at y, in the order of [`System::jacobian_pattern`].
+    pub fn jacobian_values_with(&self, inputs: &[f64], y: &[f64], values: &mut [f64]) {
+        let mut k = 0;
+        self.jacobian_terms(inputs, y, |_, _, v| {
+            values[k] = v;
+            k += 1;
+        });
+    }
+
+    /// Calls `term(i, j, v)` for every contribution v to ∂fᵢ/∂yⱼ, always in the same order
+    /// whatever the state: the partial derivatives of each reaction's rate, joined through the
+    /// lets by the chain rule and scaled by the reaction's effect on each species.
+    fn jacobian_terms(&self, inputs: &[f64], y: &[f64], mut term: impl FnMut(usize, usize, f64)) {
         let n_lets = self.lets.len();
         with_scratch(n_lets + self.let_deps_len + self.max_stack, |scratch| {
             let (lets, rest) = scratch.split_at_mut(n_lets);
             let (dlets, stack) = rest.split_at_mut(self.let_deps_len);
             self.eval_lets(y, inputs, lets, stack);
-            // d(let)/dy for each let's species dependencies, in evaluation order.
             dlets.fill(0.0);
             for l in &self.lets {
                 for (wrt, seg) in &l.partials.0 {
@@ -494,14 +521,13 @@ impl System {
                     }
                 }
             }
-            jac.fill(0.0);
             for r in &self.reactions {
                 for (wrt, seg) in &r.partials.0 {
                     let p = self.run(*seg, y, inputs, lets, stack);
                     match wrt {
                         Wrt::Species(j) => {
                             for &(i, c) in &r.effects {
-                                jac[i as usize * n + *j as usize] += c * p;
+                                term(i as usize, *j as usize, c * p);
                             }
                         }
                         Wrt::Let { id, .. } => {
@@ -509,7 +535,7 @@ impl System {
                             for (k, &j) in inner.deps.iter().enumerate() {
                                 let d = p * dlets[inner.offset as usize + k];
                                 for &(i, c) in &r.effects {
-                                    jac[i as usize * n + j as usize] += c * d;
+                                    term(i as usize, j as usize, c * d);
                                 }
                             }
                         }
@@ -519,8 +545,6 @@ impl System {
         })
     }
 
-    /// The same system with the reactions at these indices (in model order) removed:
-    /// a genotype's disabled and knocked-out reactions.
     pub fn without_reactions(&self, off: &[usize]) -> System {
         let mut sys = self.clone();
         let mut k = 0;
@@ -575,6 +599,12 @@ impl crate::solve::Problem for System {
     }
     fn jacobian(&self, _t: f64, y: &[f64], jac: &mut [f64]) {
         System::jacobian(self, y, jac)
+    }
+    fn jacobian_pattern(&self) -> Vec<(usize, usize)> {
+        System::jacobian_pattern(self)
+    }
+    fn jacobian_values(&self, _t: f64, y: &[f64], values: &mut [f64]) {
+        self.jacobian_values_with(&self.inputs, y, values)
     }
     fn component_name(&self, i: usize) -> &str {
         self.names.get(i).map(String::as_str).unwrap_or("?")

@@ -1,23 +1,28 @@
-//! The stiff driver: diffsol's variable-order BDF on dense nalgebra matrices, built with the
-//! closure-based `OdeBuilder` from our right-hand side and our analytic Jacobian.
+//! The stiff driver: diffsol's variable-order BDF, on a dense nalgebra matrix with nalgebra's LU
+//! for small systems and on a sparse faer matrix with faer's sparse LU for large ones (see
+//! [`Linear`]). The problem's Jacobian comes as a list of structural non-zeros, which is handed to
+//! diffsol as the sparsity pattern (no probing, no colouring), and values written straight into
+//! the matrix diffsol factorises.
 //!
 //! The solver is stepped one accepted step at a time with its stop time at the last output, and
 //! every output time is interpolated inside the step that covers it, so no sample ever comes from
 //! beyond the solver's accepted steps. Each accepted step is checked by the [`Guard`].
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 use diffsol::error::OdeSolverError;
+use diffsol::matrix::MatrixRef;
+use diffsol::matrix::sparsity::MatrixSparsity;
 use diffsol::{
-    DiffsolError, NalgebraLU, NalgebraMat, OdeBuilder, OdeSolverMethod, OdeSolverState,
-    OdeSolverStopReason, Vector, VectorCommon,
+    ConstantOp, DefaultDenseMatrix, DiffsolError, FaerSparseLU, FaerSparseMat, LinearSolver,
+    Matrix, NalgebraLU, NalgebraMat, NonLinearOp, NonLinearOpJacobian, OdeBuilder, OdeEquations,
+    OdeEquationsRef, OdeSolverMethod, OdeSolverState, OdeSolverStopReason, Op, UnitCallable,
+    Vector, VectorRef,
 };
 
 use super::guard::{Guard, Sink};
-use super::{Run, SolveError, SolveErrorKind, Stats, contain};
-
-type M = NalgebraMat<f64>;
-type LS = NalgebraLU<f64>;
+use super::{Linear, Run, SolveError, SolveErrorKind, Stats, contain};
 
 /// Newton convergence failures allowed within one step. diffsol compares its limit
 /// (`max_nonlinear_solver_failures`, default 50) with a counter that runs over the whole
@@ -28,13 +33,11 @@ type LS = NalgebraLU<f64>;
 /// them already mean a step shrunk by 0.3^25 ≈ 1e-13, where the step-size floor ends it anyway.
 const NEWTON_FAILURES_PER_STEP: usize = 50;
 
-/// The last dense Jacobian evaluated, and where.
-struct JacobianCache {
-    t: f64,
-    y: Vec<f64>,
-    jac: Vec<f64>,
-    valid: bool,
-}
+/// Below this many components `Linear::Auto` uses the dense matrix and LU. Measured with
+/// `pathrules bench` on synthetic networks (README, Performance): at 100 species a linear chain
+/// is 3x faster sparse while a random mass-action network, whose LU fills in, is 1.5x slower;
+/// at 200 both are faster sparse.
+pub(super) const SPARSE_FROM: usize = 150;
 
 pub(super) fn integrate(
     run: &Run,
@@ -44,31 +47,37 @@ pub(super) fn integrate(
     guard: &mut Guard,
     sink: &mut Sink,
 ) -> Result<Stats, SolveError> {
-    let n = y0.len();
+    if run.settings.linear.resolve(y0.len()) == Linear::Sparse {
+        integrate_with::<FaerSparseMat<f64>, FaerSparseLU<f64>>(run, t0, y0, times, guard, sink)
+    } else {
+        integrate_with::<NalgebraMat<f64>, NalgebraLU<f64>>(run, t0, y0, times, guard, sink)
+    }
+}
+
+fn integrate_with<M: Written, LS: LinearSolver<M>>(
+    run: &Run,
+    t0: f64,
+    y0: &[f64],
+    times: &[f64],
+    guard: &mut Guard,
+    sink: &mut Sink,
+) -> Result<Stats, SolveError>
+where
+    M::V: DefaultDenseMatrix<T = f64, C = M::C>,
+    for<'b> &'b M::V: VectorRef<M::V>,
+    for<'b> &'b M: MatrixRef<M>,
+{
     let settings = run.settings;
-    let cache = RefCell::new(JacobianCache {
-        t: f64::NAN,
-        y: vec![f64::NAN; n],
-        jac: vec![0.0; n * n],
-        valid: false,
-    });
-    let init = y0.to_vec();
+    let eqn = match contain(|| Equations::<M>::new(run, y0)) {
+        Ok(Ok(eqn)) => eqn,
+        Ok(Err(msg)) | Err(msg) => return Err(run.crate_error(t0, &msg)),
+    };
     let ode = flatten(contain(|| {
         OdeBuilder::<M>::new()
             .t0(t0)
             .rtol(settings.rtol)
             .atol([settings.atol])
-            .rhs_implicit(
-                |y: &[f64], _p: &[f64], t: f64, dy: &mut [f64]| run.rhs(t, y, dy),
-                |y: &[f64], _p: &[f64], t: f64, v: &[f64], jv: &mut [f64]| {
-                    jacobian_action(run, &cache, t, y, v, jv)
-                },
-            )
-            .init(
-                move |_p: &[f64], _t: f64, y: &mut [f64]| y.copy_from_slice(&init),
-                n,
-            )
-            .build()
+            .build_from_eqn(eqn)
     }))
     .map_err(|msg| run.crate_error(t0, &msg))?;
 
@@ -110,7 +119,7 @@ pub(super) fn integrate(
             Ok(Ok(reason)) => reason,
             Ok(Err(e)) => {
                 let st = solver.state();
-                return Err(step_error(run, st.t, st.y.inner().as_slice(), e));
+                return Err(step_error(run, st.t, &st.y.clone_as_vec(), e));
             }
             Err(msg) => return Err(run.crate_error(t_now, &msg)),
         };
@@ -118,22 +127,22 @@ pub(super) fn integrate(
 
         let st = solver.state();
         let t = st.t;
-        let y: &[f64] = st.y.inner().as_slice();
+        let y = st.y.clone_as_vec();
         // BDF's interpolant is valid across the whole last step, which is where the guard asks.
         let mut value_at = |s: f64, i: usize| match solver.interpolate(s) {
             Ok(v) => v.get_index(i),
             Err(_) => f64::NAN,
         };
-        guard.check_step(t_prev, t, y, &mut value_at)?;
+        guard.check_step(t_prev, t, &y, &mut value_at)?;
 
         while next < times.len() && times[next] <= t {
             let tn = times[next];
             let sample = if tn >= t {
-                y.to_vec()
+                y.clone()
             } else {
                 flatten(contain(|| solver.interpolate_inplace(tn, &mut scratch)))
                     .map_err(|m| run.crate_error(t, &m))?;
-                scratch.inner().as_slice().to_vec()
+                scratch.clone_as_vec()
             };
             guard.emit(tn, sample, sink)?;
             next += 1;
@@ -141,7 +150,7 @@ pub(super) fn integrate(
         if matches!(reason, OdeSolverStopReason::TstopReached) || next == times.len() {
             // The stop time is reached up to round-off, so any output left is the final state.
             for &tn in &times[next..] {
-                guard.emit(tn, y.to_vec(), sink)?;
+                guard.emit(tn, y.clone(), sink)?;
             }
             break;
         }
@@ -153,36 +162,192 @@ pub(super) fn integrate(
     })
 }
 
-/// J·v from the dense Jacobian. diffsol assembles its Jacobian matrix by applying this action to
-/// each unit vector in turn at one (t, y), so the dense Jacobian is evaluated once per (t, y) and
-/// cached, and only the non-zero entries of v are visited: one Jacobian assembly then costs one
-/// call of `Problem::jacobian` and O(n²) work rather than n calls and O(n³).
-fn jacobian_action(
-    run: &Run,
-    cache: &RefCell<JacobianCache>,
-    t: f64,
-    y: &[f64],
-    v: &[f64],
-    jv: &mut [f64],
-) {
-    let mut guard = cache.borrow_mut();
-    let c = &mut *guard;
-    if !(c.valid && c.t == t && c.y.as_slice() == y) {
-        run.counters.jac.set(run.counters.jac.get() + 1);
-        run.problem.jacobian(t, y, &mut c.jac);
-        c.t = t;
-        c.y.copy_from_slice(y);
-        c.valid = true;
+/// A matrix diffsol can factorise and whose storage the Jacobian values are written into.
+trait Written: Matrix<T = f64> {
+    /// Where each (row, column) of `pattern` lives in the matrix's value storage, and the
+    /// sparsity to hand diffsol (`None` for a dense matrix).
+    fn layout(
+        n: usize,
+        pattern: &[(usize, usize)],
+    ) -> Result<(Vec<usize>, Option<Self::Sparsity>), String>;
+    fn values_mut(&mut self) -> &mut [f64];
+}
+
+impl Written for NalgebraMat<f64> {
+    fn layout(
+        n: usize,
+        pattern: &[(usize, usize)],
+    ) -> Result<(Vec<usize>, Option<Self::Sparsity>), String> {
+        // nalgebra stores column by column.
+        Ok((pattern.iter().map(|&(i, j)| i + j * n).collect(), None))
     }
-    let n = y.len();
-    jv.fill(0.0);
-    for (j, &vj) in v.iter().enumerate() {
-        if vj != 0.0 {
-            for (i, out) in jv.iter_mut().enumerate() {
-                *out += c.jac[i * n + j] * vj;
+    fn values_mut(&mut self) -> &mut [f64] {
+        self.inner_mut().as_mut_slice()
+    }
+}
+
+impl Written for FaerSparseMat<f64> {
+    fn layout(
+        n: usize,
+        pattern: &[(usize, usize)],
+    ) -> Result<(Vec<usize>, Option<Self::Sparsity>), String> {
+        let sparsity =
+            <Self::Sparsity as MatrixSparsity<Self>>::try_from_indices(n, n, pattern.to_vec())
+                .map_err(|e| format!("the Jacobian pattern does not fit the system: {e}"))?;
+        // faer keeps the values column by column, rows sorted, repeats merged: the order of
+        // `indices()`.
+        let slot: HashMap<(usize, usize), usize> =
+            <Self::Sparsity as MatrixSparsity<Self>>::indices(&sparsity)
+                .into_iter()
+                .enumerate()
+                .map(|(k, ij)| (ij, k))
+                .collect();
+        let positions = pattern.iter().map(|ij| slot[ij]).collect();
+        Ok((positions, Some(sparsity)))
+    }
+    fn values_mut(&mut self) -> &mut [f64] {
+        self.inner_mut()[0].val_mut()
+    }
+}
+
+/// The problem as diffsol's equations: the right-hand side, the Jacobian pattern and values,
+/// and the initial state.
+struct Equations<'a, M: Matrix> {
+    run: &'a Run<'a>,
+    init: Vec<f64>,
+    pattern: Vec<(usize, usize)>,
+    /// For each entry of `pattern`, its place in the matrix's value storage.
+    positions: Vec<usize>,
+    sparsity: Option<M::Sparsity>,
+    values: RefCell<Vec<f64>>,
+    ctx: M::C,
+}
+
+impl<'a, M: Written> Equations<'a, M> {
+    fn new(run: &'a Run<'a>, y0: &[f64]) -> Result<Self, String> {
+        let n = y0.len();
+        let pattern = run.problem.jacobian_pattern();
+        if let Some(&(i, j)) = pattern.iter().find(|&&(i, j)| i >= n || j >= n) {
+            return Err(format!(
+                "the Jacobian pattern names entry ({i}, {j}) of a {n}x{n} system"
+            ));
+        }
+        let (positions, sparsity) = M::layout(n, &pattern)?;
+        Ok(Equations {
+            run,
+            init: y0.to_vec(),
+            values: RefCell::new(vec![0.0; pattern.len()]),
+            pattern,
+            positions,
+            sparsity,
+            ctx: M::C::default(),
+        })
+    }
+
+    fn n(&self) -> usize {
+        self.init.len()
+    }
+
+    /// The Jacobian's values at (t, y), one per pattern entry.
+    fn evaluate(&self, t: f64, y: &[f64]) -> std::cell::RefMut<'_, Vec<f64>> {
+        let counters = self.run.counters;
+        counters.jac.set(counters.jac.get() + 1);
+        let mut values = self.values.borrow_mut();
+        self.run.problem.jacobian_values(t, y, &mut values);
+        values
+    }
+}
+
+struct Rhs<'a, 'b, M: Matrix>(&'a Equations<'b, M>);
+struct Init<'a, 'b, M: Matrix>(&'a Equations<'b, M>);
+
+macro_rules! op {
+    ($t:ty, $self:ident => $e:expr) => {
+        impl<M: Written> Op for $t {
+            type T = f64;
+            type V = M::V;
+            type M = M;
+            type C = M::C;
+            fn context(&$self) -> &M::C {
+                &$e.ctx
+            }
+            fn nstates(&$self) -> usize {
+                $e.n()
+            }
+            fn nout(&$self) -> usize {
+                $e.n()
+            }
+            fn nparams(&$self) -> usize {
+                0
             }
         }
+    };
+}
+op!(Equations<'_, M>, self => self);
+op!(Rhs<'_, '_, M>, self => self.0);
+op!(Init<'_, '_, M>, self => self.0);
+
+impl<M: Written> NonLinearOp for Rhs<'_, '_, M> {
+    fn call_inplace(&self, x: &M::V, t: f64, y: &mut M::V) {
+        y.for_each_batch_host([x], |y, [x], _| self.0.run.rhs(t, x, y));
     }
+}
+
+impl<M: Written> NonLinearOpJacobian for Rhs<'_, '_, M> {
+    fn jac_mul_inplace(&self, x: &M::V, t: f64, v: &M::V, y: &mut M::V) {
+        let eqn = self.0;
+        y.for_each_batch_host([x, v], |y, [x, v], _| {
+            let values = eqn.evaluate(t, x);
+            y.fill(0.0);
+            for (&(i, j), &a) in eqn.pattern.iter().zip(values.iter()) {
+                y[i] += a * v[j];
+            }
+        });
+    }
+
+    fn jacobian_inplace(&self, x: &M::V, t: f64, y: &mut M) {
+        let eqn = self.0;
+        let values = eqn.evaluate(t, &x.clone_as_vec());
+        let storage = y.values_mut();
+        storage.fill(0.0);
+        for (&k, &a) in eqn.positions.iter().zip(values.iter()) {
+            storage[k] += a;
+        }
+    }
+
+    fn jacobian_sparsity(&self) -> Option<M::Sparsity> {
+        self.0.sparsity.clone()
+    }
+}
+
+impl<M: Written> ConstantOp for Init<'_, '_, M> {
+    fn call_inplace(&self, _t: f64, y: &mut M::V) {
+        y.for_each_batch_host([], |y, [], _| y.copy_from_slice(&self.0.init));
+    }
+}
+
+impl<'a, M: Written> OdeEquationsRef<'a> for Equations<'_, M> {
+    type Rhs = Rhs<'a, 'a, M>;
+    type Init = Init<'a, 'a, M>;
+    type Mass = UnitCallable<M>;
+    type Root = UnitCallable<M>;
+    type Out = UnitCallable<M>;
+    type Reset = UnitCallable<M>;
+}
+
+impl<M: Written> OdeEquations for Equations<'_, M> {
+    fn rhs(&self) -> Rhs<'_, '_, M> {
+        Rhs(self)
+    }
+    fn init(&self) -> Init<'_, '_, M> {
+        Init(self)
+    }
+    fn mass(&self) -> Option<UnitCallable<M>> {
+        None
+    }
+    // The model's parameters live in the problem; diffsol's are empty.
+    fn set_params(&mut self, _p: &M::V) {}
+    fn get_params(&self, _p: &mut M::V) {}
 }
 
 /// Map a failed diffsol step, at the last accepted (t, y), to our error kinds.

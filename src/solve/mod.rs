@@ -30,6 +30,20 @@ pub trait Problem: Sync {
     fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]);
     /// Dense Jacobian ∂f_i/∂y_j written row-major into jac (len dim*dim), fully overwritten.
     fn jacobian(&self, t: f64, y: &[f64], jac: &mut [f64]);
+    /// The Jacobian's structural non-zeros as (row, column): one entry per value that
+    /// [`Problem::jacobian_values`] writes, in the same order. A pair may appear more than once;
+    /// its values are then summed. The default is every entry, row by row, which matches
+    /// [`Problem::jacobian`]. A large network overrides both so that the stiff solver can use a
+    /// sparse matrix and a sparse LU.
+    fn jacobian_pattern(&self) -> Vec<(usize, usize)> {
+        let n = self.dim();
+        (0..n).flat_map(|i| (0..n).map(move |j| (i, j))).collect()
+    }
+    /// The Jacobian's values at (t, y), one for each entry of [`Problem::jacobian_pattern`];
+    /// `values` is fully overwritten.
+    fn jacobian_values(&self, t: f64, y: &[f64], values: &mut [f64]) {
+        self.jacobian(t, y, values)
+    }
     /// Name of component i, for error messages (e.g. a species name).
     fn component_name(&self, i: usize) -> &str;
     /// Whether component i is an amount or a concentration, which can never be negative. The
@@ -71,6 +85,40 @@ impl fmt::Display for Method {
     }
 }
 
+/// The matrix and linear solver inside the stiff method's Newton iterations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Linear {
+    /// Dense below a measured size, sparse from it.
+    #[default]
+    Auto,
+    /// A dense matrix and nalgebra's LU: cheapest for small systems, O(n³) per factorisation.
+    Dense,
+    /// A sparse matrix and faer's sparse LU, with the pattern from the problem: for large
+    /// networks, where each species reacts with few others.
+    Sparse,
+}
+
+impl Linear {
+    /// Which one `Auto` picks for a system of `n` components.
+    pub fn resolve(self, n: usize) -> Linear {
+        match self {
+            Linear::Auto if n >= bdf::SPARSE_FROM => Linear::Sparse,
+            Linear::Auto => Linear::Dense,
+            other => other,
+        }
+    }
+}
+
+impl fmt::Display for Linear {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Linear::Auto => "auto",
+            Linear::Dense => "dense",
+            Linear::Sparse => "sparse",
+        })
+    }
+}
+
 /// How to integrate. Tolerances are scalar and apply to every component, in the model's units.
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -85,6 +133,8 @@ pub struct Settings {
     pub max_steps: usize,
     /// First step size to try; `None` lets the method estimate one from the initial slope.
     pub initial_step: Option<f64>,
+    /// The stiff method's linear algebra; the explicit methods have none.
+    pub linear: Linear,
 }
 
 impl Default for Settings {
@@ -105,6 +155,7 @@ impl Default for Settings {
             // given a stiff one.
             max_steps: 100_000,
             initial_step: None,
+            linear: Linear::Auto,
         }
     }
 }
