@@ -10,6 +10,23 @@ pub fn check_at(system: &pathrules::ode::System, y: &[f64], what: &str) {
     let n = system.dim();
     let mut jac = vec![0.0; n * n];
     system.jacobian(y, &mut jac);
+    // The sparse form: the pattern's terms, summed into place, are the dense Jacobian
+    // exactly (the same terms added in the same order), so no non-zero lies outside it.
+    let pattern = system.jacobian_pattern();
+    let mut values = vec![f64::NAN; pattern.len()];
+    system.jacobian_values_with(&system.inputs, y, &mut values);
+    let mut summed = vec![0.0; n * n];
+    for (&(i, j), v) in pattern.iter().zip(&values) {
+        summed[i * n + j] += v;
+    }
+    for (k, (a, b)) in summed.iter().zip(&jac).enumerate() {
+        assert!(
+            a.to_bits() == b.to_bits(),
+            "{what}: J[{}][{}] = {b} dense but {a} from the pattern",
+            k / n,
+            k % n
+        );
+    }
     let (mut plus, mut minus) = (vec![0.0; n], vec![0.0; n]);
     for j in 0..n {
         let h = 1e-6 * y[j].abs().max(1e-3);
