@@ -646,7 +646,8 @@ impl Ui {
             .iter()
             .map(|e| self.experiment(model, e))
             .collect::<Result<Vec<_>, _>>()?;
-        let matrix = pathrules::analysis::occlusion_matrix(&checked, &chosen, r, time, &settings)
+        let mut runs = pathrules::analysis::Runs::new(&checked, &settings);
+        let matrix = pathrules::analysis::occlusion_matrix(&mut runs, &chosen, r, time)
             .map_err(|e| self.error(&e.to_string()))?;
         out(&pathrules::output::verdict::occlusion_matrix(
             model, &chosen, &matrix, readout, at,

@@ -233,7 +233,7 @@ fn evaluate(
         }
     }
     let occlusion = occlusion
-        .map(|(readout, at, experiments)| occlusion_for(h, readout, at, experiments, settings));
+        .map(|(readout, at, experiments)| occlusion_for(&mut runs, readout, at, experiments));
     Evaluated {
         verdicts,
         predictions,
@@ -242,13 +242,12 @@ fn evaluate(
 }
 
 fn occlusion_for(
-    h: &Hypothesis,
+    runs: &mut Runs,
     readout: &str,
     at: f64,
     experiments: &[String],
-    settings: &Settings,
 ) -> Result<Vec<Vec<Option<f64>>>, String> {
-    let model = &h.checked.model;
+    let model = &runs.checked().model;
     let r = model
         .readouts
         .iter()
@@ -264,8 +263,7 @@ fn occlusion_for(
                 .ok_or_else(|| format!("no experiment `{e}`"))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let matrix =
-        occlusion_matrix(&h.checked, &chosen, r, at, settings).map_err(|e| e.to_string())?;
+    let matrix = occlusion_matrix(runs, &chosen, r, at).map_err(|e| e.to_string())?;
     Ok(matrix
         .into_iter()
         .map(|row| row.into_iter().map(|c| c.map(|o| o.value)).collect())

@@ -20,6 +20,8 @@ pub struct Runs<'a> {
     settings: &'a Settings,
     extra: Vec<Vec<f64>>,
     done: HashMap<usize, Result<Prediction, ExperimentError>>,
+    /// Each genotype's starting state, shared by its experiments and the occlusion runs.
+    starts: experiment::Starts,
     tick: Option<Tick<'a>>,
 }
 
@@ -44,6 +46,7 @@ impl<'a> Runs<'a> {
             settings,
             extra,
             done: HashMap::new(),
+            starts: experiment::Starts::default(),
             tick: None,
         }
     }
@@ -60,15 +63,22 @@ impl<'a> Runs<'a> {
     }
 
     /// The prediction of experiment `k`.
+    /// The model and system the experiments run on.
+    pub fn checked(&self) -> &'a Checked {
+        self.checked
+    }
+
     pub fn get(&mut self, k: usize) -> Result<&Prediction, ExperimentError> {
         let (model, system) = (&self.checked.model, &self.checked.system);
         let settings = self.settings;
         let extra = &self.extra[k];
         let tick = self.tick;
+        let starts = &mut self.starts;
         self.done
             .entry(k)
             .or_insert_with(|| {
-                let p = experiment::predict(model, system, &model.experiments[k], extra, settings);
+                let e = &model.experiments[k];
+                let p = experiment::predict_with(model, system, e, extra, settings, starts);
                 if let Some(tick) = tick {
                     tick();
                 }
@@ -133,7 +143,7 @@ pub fn expectations(checked: &Checked, settings: &Settings) -> Vec<Verdict> {
 /// Evaluates every expectation with the experiments of `runs`, running each that is
 /// not run yet.
 pub fn judge(runs: &mut Runs) -> Vec<Verdict> {
-    let (checked, settings) = (runs.checked, runs.settings);
+    let checked = runs.checked;
     let model = &checked.model;
     let mut occlusions: HashMap<(usize, usize, usize, u64), Result<Occlusion, String>> =
         HashMap::new();
@@ -147,7 +157,7 @@ pub fn judge(runs: &mut Runs) -> Vec<Verdict> {
                 Claim::Occlusion { a, b, readout, at } => occlusions
                     .entry((a, b, readout, at.to_bits()))
                     .or_insert_with(|| {
-                        occlusion(checked, a, b, readout, at, settings).map_err(|e| e.to_string())
+                        occlusion(runs, a, b, readout, at).map_err(|e| e.to_string())
                     })
                     .clone()
                     .map(|o| o.value),
@@ -208,21 +218,23 @@ pub struct Occlusion {
 /// A's effect is taken at the same time as the combined one, so a fading A is not
 /// mistaken for occlusion. The combined run uses A's genotype and start.
 pub fn occlusion(
-    checked: &Checked,
+    runs: &mut Runs,
     a: usize,
     b: usize,
     readout: usize,
     at: f64,
-    settings: &Settings,
 ) -> Result<Occlusion, ExperimentError> {
+    let (checked, settings) = (runs.checked, runs.settings);
+    let starts = &mut runs.starts;
     let model = &checked.model;
     let (ea, eb) = (&model.experiments[a], &model.experiments[b]);
     let shift = ea.last_event();
     let late = shift + at;
-    let run = |e: &Experiment, until: f64, extra: f64| -> Result<f64, ExperimentError> {
+    let mut run = |e: &Experiment, until: f64, extra: f64| -> Result<f64, ExperimentError> {
         let mut e = e.clone();
         e.until = e.until.max(until);
-        let p = experiment::predict(model, &checked.system, &e, &[0.0, extra], settings)?;
+        let system = &checked.system;
+        let p = experiment::predict_with(model, system, &e, &[0.0, extra], settings, starts)?;
         Ok(p.readout_at(readout, extra) - p.readout_at(readout, 0.0))
     };
     let e_a = run(ea, late, late)?;
@@ -297,11 +309,10 @@ fn readout_reads(model: &Model, r: usize) -> Vec<Var> {
 /// The pairwise occlusion matrix of single-drug experiments: entry (i, j) is the
 /// occlusion of `experiments[i]` by `experiments[j]` (i = j left out).
 pub fn occlusion_matrix(
-    checked: &Checked,
+    runs: &mut Runs,
     experiments: &[usize],
     readout: usize,
     at: f64,
-    settings: &Settings,
 ) -> Result<Vec<Vec<Option<Occlusion>>>, ExperimentError> {
     let mut rows = Vec::with_capacity(experiments.len());
     for &a in experiments {
@@ -310,7 +321,7 @@ pub fn occlusion_matrix(
             row.push(if a == b {
                 None
             } else {
-                Some(occlusion(checked, a, b, readout, at, settings)?)
+                Some(occlusion(runs, a, b, readout, at)?)
             });
         }
         rows.push(row);

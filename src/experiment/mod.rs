@@ -12,8 +12,8 @@
 mod predict;
 
 pub use predict::{
-    ExperimentError, ExperimentErrorKind, Prediction, evaluate_readouts, genotype_system, grid,
-    predict, protocol, starting_state,
+    ExperimentError, ExperimentErrorKind, Prediction, Starts, evaluate_readouts, genotype_system,
+    grid, predict, predict_with, protocol, starting_state,
 };
 
 use crate::model::InputId;

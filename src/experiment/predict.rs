@@ -1,6 +1,7 @@
 //! Running a model's experiments: the genotype applied, pre-equilibration, the
 //! schedule of steps and doses, and the readouts on the output grid.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use super::{Dose, Protocol, SteadyStateError, Step};
@@ -180,6 +181,12 @@ pub fn protocol(model: &Model, system: &System, events: &[Event]) -> Protocol {
     Protocol::with_doses(steps, doses)
 }
 
+/// Starting states found so far, by genotype and start. The experiments of one genotype
+/// all start from its steady state, so a batch of experiments on one compiled system
+/// searches for it once. Only valid for the model and system it was filled from.
+#[derive(Debug, Default)]
+pub struct Starts(HashMap<(Option<usize>, Start), Result<Vec<f64>, SteadyStateError>>);
+
 /// Runs `experiment` of `model` (compiled as `system`) on its output grid plus
 /// `extra_times` (times expectations ask about), and evaluates every readout.
 pub fn predict(
@@ -188,6 +195,26 @@ pub fn predict(
     experiment: &Experiment,
     extra_times: &[f64],
     settings: &Settings,
+) -> Result<Prediction, ExperimentError> {
+    predict_with(
+        model,
+        system,
+        experiment,
+        extra_times,
+        settings,
+        &mut Starts::default(),
+    )
+}
+
+/// [`predict`], taking the starting state from `starts` when its genotype's was found
+/// before, and recording it there when not.
+pub fn predict_with(
+    model: &Model,
+    system: &System,
+    experiment: &Experiment,
+    extra_times: &[f64],
+    settings: &Settings,
+    starts: &mut Starts,
 ) -> Result<Prediction, ExperimentError> {
     let fail = |kind: ExperimentErrorKind| ExperimentError {
         experiment: experiment.name.clone(),
@@ -199,7 +226,11 @@ pub fn predict(
         time_unit: model.units.time.as_str(),
     };
     let sys = genotype_system(model, system, experiment.genotype);
-    let y0 = starting_state(&sys, experiment.start, settings)
+    let y0 = starts
+        .0
+        .entry((experiment.genotype, experiment.start))
+        .or_insert_with(|| starting_state(&sys, experiment.start, settings))
+        .clone()
         .map_err(|e| fail(ExperimentErrorKind::SteadyState(e)))?;
     let protocol = protocol(model, &sys, &experiment.events);
     let times = grid(experiment.until, experiment.every, extra_times);

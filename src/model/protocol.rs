@@ -40,7 +40,7 @@ pub struct Readout {
     pub span: Span,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Start {
     /// The steady state of the genotype with every input at its declared value.
     Steady,
