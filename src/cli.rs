@@ -242,7 +242,8 @@ struct SolverArgs {
     #[arg(long)]
     max_steps: Option<usize>,
     /// The bdf solver's linear algebra: `dense`, `sparse` (faer's sparse LU, for large
-    /// networks) or `auto` (sparse from 150 species)
+    /// networks) or `auto` (sparse from 150 species, or from 30 when the Jacobian has at
+    /// most 4 terms per row)
     #[arg(long, value_enum, default_value_t = LinearArg::Auto)]
     linear: LinearArg,
 }
@@ -913,7 +914,10 @@ impl Ui {
             "experiment": experiment,
             "species": model.species.len(),
             "reactions": model.reactions.len(),
-            "linear": settings.linear.resolve(model.species.len()).to_string(),
+            "linear": settings
+                .linear
+                .resolve(system.dim(), system.jacobian_pattern().len())
+                .to_string(),
             "until": end,
             "points": points,
             "runs": runs,

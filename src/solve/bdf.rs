@@ -33,11 +33,17 @@ use super::{Linear, Run, SolveError, SolveErrorKind, Stats, contain};
 /// them already mean a step shrunk by 0.3^25 ≈ 1e-13, where the step-size floor ends it anyway.
 const NEWTON_FAILURES_PER_STEP: usize = 50;
 
-/// Below this many components `Linear::Auto` uses the dense matrix and LU. Measured with
-/// `pathrules bench` on synthetic networks (README, Performance): at 100 species a linear chain
-/// is 3x faster sparse while a random mass-action network, whose LU fills in, is 1.5x slower;
-/// at 200 both are faster sparse.
+/// From this many components `Linear::Auto` uses the sparse matrix and LU. Measured with
+/// `pathrules bench --linear dense|sparse` on the synthetic networks of `scripts/bench.py`: a
+/// random mass-action network (about 19 Jacobian terms per row), whose LU fills in, is 2.4x
+/// slower sparse at 100 species and 1.9x faster at 200.
 pub(super) const SPARSE_FROM: usize = 150;
+
+/// Below `SPARSE_FROM`, a system of at least this many components whose Jacobian has at most
+/// `THIN_ROW` terms per row on average is sparse too: a linear chain (2 per row) is already 1.2x
+/// faster sparse at 30 species and 3x at 100, while at 10 the dense LU is 3x faster.
+pub(super) const SPARSE_THIN_FROM: usize = 30;
+pub(super) const THIN_ROW: usize = 4;
 
 pub(super) fn integrate(
     run: &Run,
@@ -47,15 +53,21 @@ pub(super) fn integrate(
     guard: &mut Guard,
     sink: &mut Sink,
 ) -> Result<Stats, SolveError> {
-    if run.settings.linear.resolve(y0.len()) == Linear::Sparse {
-        integrate_with::<FaerSparseMat<f64>, FaerSparseLU<f64>>(run, t0, y0, times, guard, sink)
+    let pattern = run.problem.jacobian_pattern();
+    if run.settings.linear.resolve(y0.len(), pattern.len()) == Linear::Sparse {
+        integrate_with::<FaerSparseMat<f64>, FaerSparseLU<f64>>(
+            run, pattern, t0, y0, times, guard, sink,
+        )
     } else {
-        integrate_with::<NalgebraMat<f64>, NalgebraLU<f64>>(run, t0, y0, times, guard, sink)
+        integrate_with::<NalgebraMat<f64>, NalgebraLU<f64>>(
+            run, pattern, t0, y0, times, guard, sink,
+        )
     }
 }
 
 fn integrate_with<M: Written, LS: LinearSolver<M>>(
     run: &Run,
+    pattern: Vec<(usize, usize)>,
     t0: f64,
     y0: &[f64],
     times: &[f64],
@@ -68,7 +80,7 @@ where
     for<'b> &'b M: MatrixRef<M>,
 {
     let settings = run.settings;
-    let eqn = match contain(|| Equations::<M>::new(run, y0)) {
+    let eqn = match contain(|| Equations::<M>::new(run, pattern, y0)) {
         Ok(Ok(eqn)) => eqn,
         Ok(Err(msg)) | Err(msg) => return Err(run.crate_error(t0, &msg)),
     };
@@ -224,9 +236,8 @@ struct Equations<'a, M: Matrix> {
 }
 
 impl<'a, M: Written> Equations<'a, M> {
-    fn new(run: &'a Run<'a>, y0: &[f64]) -> Result<Self, String> {
+    fn new(run: &'a Run<'a>, pattern: Vec<(usize, usize)>, y0: &[f64]) -> Result<Self, String> {
         let n = y0.len();
-        let pattern = run.problem.jacobian_pattern();
         if let Some(&(i, j)) = pattern.iter().find(|&&(i, j)| i >= n || j >= n) {
             return Err(format!(
                 "the Jacobian pattern names entry ({i}, {j}) of a {n}x{n} system"

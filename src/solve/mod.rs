@@ -99,10 +99,15 @@ pub enum Linear {
 }
 
 impl Linear {
-    /// Which one `Auto` picks for a system of `n` components.
-    pub fn resolve(self, n: usize) -> Linear {
+    /// Which one `Auto` picks for a system of `n` components whose Jacobian pattern has
+    /// `terms` entries (repeats counted): sparse for large systems, and for middling ones
+    /// whose rows are nearly empty, where the sparse LU has little fill-in.
+    pub fn resolve(self, n: usize, terms: usize) -> Linear {
         match self {
             Linear::Auto if n >= bdf::SPARSE_FROM => Linear::Sparse,
+            Linear::Auto if n >= bdf::SPARSE_THIN_FROM && terms <= bdf::THIN_ROW * n => {
+                Linear::Sparse
+            }
             Linear::Auto => Linear::Dense,
             other => other,
         }
