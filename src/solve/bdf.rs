@@ -18,7 +18,7 @@ use diffsol::{
     ConstantOp, DefaultDenseMatrix, DiffsolError, FaerSparseLU, FaerSparseMat, LinearSolver,
     Matrix, NalgebraLU, NalgebraMat, NonLinearOp, NonLinearOpJacobian, OdeBuilder, OdeEquations,
     OdeEquationsRef, OdeSolverMethod, OdeSolverState, OdeSolverStopReason, Op, UnitCallable,
-    Vector, VectorRef,
+    Vector, VectorCommon, VectorRef,
 };
 
 use super::guard::{Guard, Sink};
@@ -131,7 +131,7 @@ where
             Ok(Ok(reason)) => reason,
             Ok(Err(e)) => {
                 let st = solver.state();
-                return Err(step_error(run, st.t, &st.y.clone_as_vec(), e));
+                return Err(step_error(run, st.t, &M::components(st.y), e));
             }
             Err(msg) => return Err(run.crate_error(t_now, &msg)),
         };
@@ -139,7 +139,7 @@ where
 
         let st = solver.state();
         let t = st.t;
-        let y = st.y.clone_as_vec();
+        let y = M::components(st.y);
         // BDF's interpolant is valid across the whole last step, which is where the guard asks.
         let mut value_at = |s: f64, i: usize| match solver.interpolate(s) {
             Ok(v) => v.get_index(i),
@@ -154,7 +154,7 @@ where
             } else {
                 flatten(contain(|| solver.interpolate_inplace(tn, &mut scratch)))
                     .map_err(|m| run.crate_error(t, &m))?;
-                scratch.clone_as_vec()
+                M::components(&scratch)
             };
             guard.emit(tn, sample, sink)?;
             next += 1;
@@ -183,6 +183,9 @@ trait Written: Matrix<T = f64> {
         pattern: &[(usize, usize)],
     ) -> Result<(Vec<usize>, Option<Self::Sparsity>), String>;
     fn values_mut(&mut self) -> &mut [f64];
+    /// A copy of a vector's components (diffsol's `clone_as_vec` goes element by element
+    /// through nalgebra's iterator, a tenth of a simulation's time on the shipped model).
+    fn components(v: &Self::V) -> Vec<f64>;
 }
 
 impl Written for NalgebraMat<f64> {
@@ -195,6 +198,9 @@ impl Written for NalgebraMat<f64> {
     }
     fn values_mut(&mut self) -> &mut [f64] {
         self.inner_mut().as_mut_slice()
+    }
+    fn components(v: &Self::V) -> Vec<f64> {
+        v.inner().as_slice().to_vec()
     }
 }
 
@@ -219,6 +225,9 @@ impl Written for FaerSparseMat<f64> {
     }
     fn values_mut(&mut self) -> &mut [f64] {
         self.inner_mut()[0].val_mut()
+    }
+    fn components(v: &Self::V) -> Vec<f64> {
+        v.clone_as_vec()
     }
 }
 
@@ -318,7 +327,7 @@ impl<M: Written> NonLinearOpJacobian for Rhs<'_, '_, M> {
 
     fn jacobian_inplace(&self, x: &M::V, t: f64, y: &mut M) {
         let eqn = self.0;
-        let values = eqn.evaluate(t, &x.clone_as_vec());
+        let values = eqn.evaluate(t, &M::components(x));
         let storage = y.values_mut();
         storage.fill(0.0);
         for (&k, &a) in eqn.positions.iter().zip(values.iter()) {
