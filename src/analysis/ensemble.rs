@@ -158,11 +158,16 @@ pub fn run(
                     (name.clone(), draw(&mut rng, dist, r))
                 })
                 .collect();
+            // The hypotheses of one sample run in parallel too, so that a slow sample near
+            // the end of the run does not leave a core idle.
+            let judged: Vec<Judged> = hypotheses
+                .par_iter()
+                .map(|h| judge_sample(&h.checked, &params, &rows, settings))
+                .collect();
             let mut values = Vec::new();
             let mut passes = Vec::new();
             let mut failed = Vec::new();
-            for h in hypotheses {
-                let (v, p, f) = judge_sample(&h.checked, &params, &rows, settings);
+            for (v, p, f) in judged {
                 values.push(v);
                 passes.push(p);
                 failed.push(f);
