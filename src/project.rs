@@ -103,7 +103,7 @@ pub fn parse(
                 "here",
             )
             .with_help(
-                "the keys are `base`, `judge`, `[hypotheses]` (name = file), and the tables `[occlusion]` (readout, at, experiments), `[solver]` (method, rtol, atol, max_steps), `[output]` (dir) and `[ensemble]` (default, distributions: log-uniform, uniform or normal)",
+                "the keys are `base`, `judge`, `[hypotheses]` (name = file), and the tables `[occlusion]` (readout, at, experiments), `[solver]` (method, rtol, atol, max_steps), `[output]` (dir) and `[ensemble]` (default, distributions: log-uniform, uniform, normal or fixed)",
             ),
         ]
     })?;

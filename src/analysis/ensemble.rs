@@ -30,6 +30,10 @@ pub enum Dist {
     Uniform,
     /// Centred on the declared value with sd (hi − lo)/4, clamped to the range.
     Normal,
+    /// Not drawn: held at its declared value, as for a parameter derived from others
+    /// (a rate set so that the written resting state is steady) that should not vary on
+    /// its own.
+    Fixed,
 }
 
 /// What to run: how many samples in all, the seed, this shard (k of n, from 1), and
@@ -113,6 +117,7 @@ fn draw(rng: &mut ChaCha8Rng, dist: Dist, (lo, hi, value): (f64, f64, f64)) -> f
             Ok(n) => n.sample(rng).clamp(lo, hi),
             Err(_) => value,
         },
+        Dist::Fixed => value,
     }
 }
 
@@ -136,7 +141,16 @@ pub fn run(
     settings: &Settings,
     tick: Option<Tick>,
 ) -> Partial {
-    let ranges = ranges(hypotheses);
+    let dist = |name: &str| {
+        spec.distributions
+            .get(name)
+            .copied()
+            .unwrap_or(spec.default)
+    };
+    let ranges: BTreeMap<String, (f64, f64, f64)> = ranges(hypotheses)
+        .into_iter()
+        .filter(|(name, _)| dist(name) != Dist::Fixed)
+        .collect();
     let rows = expectation_rows(hypotheses);
     let (k, n) = spec.shard;
     let indices: Vec<usize> = (0..spec.samples)
@@ -149,14 +163,7 @@ pub fn run(
             rng.set_stream(index as u64);
             let params: BTreeMap<String, f64> = ranges
                 .iter()
-                .map(|(name, &r)| {
-                    let dist = spec
-                        .distributions
-                        .get(name)
-                        .copied()
-                        .unwrap_or(spec.default);
-                    (name.clone(), draw(&mut rng, dist, r))
-                })
+                .map(|(name, &r)| (name.clone(), draw(&mut rng, dist(name), r)))
                 .collect();
             // The hypotheses of one sample run in parallel too, so that a slow sample near
             // the end of the run does not leave a core idle.

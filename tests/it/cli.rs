@@ -891,6 +891,74 @@ expect pulse: amount at 60 min > 1.5 \"assumption\"
     assert_eq!(partial.stderr, "error: sample 1 is missing\n");
 }
 
+/// A parameter whose distribution is `fixed` keeps its declared value: it is neither
+/// drawn nor listed among the parameters, while the others are still drawn.
+#[test]
+fn ensemble_holds_fixed_parameters_at_their_values() {
+    let dir = TempDir::new("ensemble-fixed");
+    dir.write(
+        "base.pathway",
+        "units time = min, concentration = uM
+species A = 1 uM
+param k_make = 0.1 uM/min in [0.05, 0.2] uM/min \"assumption\"
+param k_loss = 0.1 /min in [0.05, 0.2] /min \"D: k_make / 1 uM\"
+make: -> A ; k_make
+loss: A -> @ k_loss
+",
+    );
+    dir.write(
+        "judge.pathway",
+        "import \"base.pathway\"
+readout amount = A
+experiment rest { run 1 h every 10 min }
+expect rest: amount at 60 min > 0.5 \"assumption\"
+",
+    );
+    let manifest = |fixed: bool| {
+        format!(
+            "base = \"base\"\njudge = [\"judge.pathway\"]\n[hypotheses]\nbase = \"base.pathway\"\n[ensemble]\n{}",
+            if fixed {
+                "distributions = { k_loss = \"fixed\" }\n"
+            } else {
+                ""
+            }
+        )
+    };
+    let mut records = Vec::new();
+    for fixed in [false, true] {
+        dir.write("pathrules.toml", &manifest(fixed));
+        let run = pathrules(
+            &[
+                "ensemble",
+                "--samples",
+                "4",
+                "--seed",
+                "3",
+                "--out",
+                "r.json",
+            ],
+            Some(&dir.0),
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let text = std::fs::read_to_string(dir.0.join("r.json")).expect("records");
+        records.push(serde_json::from_str::<serde_json::Value>(&text).expect("json"));
+    }
+    let names = |r: &serde_json::Value| r["parameters"][0].clone();
+    assert_eq!(names(&records[0]), serde_json::json!(["k_make", "k_loss"]));
+    assert_eq!(names(&records[1]), serde_json::json!(["k_make"]));
+    let samples = records[1]["samples"].as_array().expect("samples");
+    assert_eq!(samples.len(), 4);
+    let mut made = Vec::new();
+    for held in samples {
+        assert!(held["params"].get("k_loss").is_none(), "{held}");
+        let k_make = held["params"]["k_make"].as_f64().expect("drawn");
+        assert!((0.05..=0.2).contains(&k_make), "{k_make}");
+        made.push(k_make.to_bits());
+    }
+    made.dedup();
+    assert_eq!(made.len(), 4, "every sample draws its own k_make");
+}
+
 /// `bench` reports medians of load and simulation as JSON (times are not asserted:
 /// speed is measured by scripts/bench.py, not by tests).
 #[test]
