@@ -505,13 +505,16 @@ impl Ui {
         variables.extend(model.inputs.iter().map(|i| i.name.clone()));
         variables.extend(model.readouts.iter().map(|r| r.name.clone()));
         let mut predictions = Vec::new();
+        // Experiments of one genotype share its steady state.
+        let mut starts = pathrules::experiment::Starts::default();
         for k in chosen {
-            let p = pathrules::experiment::predict(
+            let p = pathrules::experiment::predict_with(
                 model,
                 &checked.system,
                 &model.experiments[k],
                 &[],
                 &settings,
+                &mut starts,
             )
             .map_err(|e| self.error(&e.to_string()))?;
             predictions.push(p);

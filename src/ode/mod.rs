@@ -12,17 +12,6 @@
 
 use crate::model::{self, Expr, Func, Model, Var};
 
-/// A value read directly, without the stack.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Leaf {
-    Const(f64),
-    Species(u32),
-    Param(u32),
-    Input(u32),
-    /// The value of a let, computed earlier in the same evaluation.
-    Let(u32),
-}
-
 /// A two-operand operation. `RSub`, `RDiv` and `RPow` take their operands in the other
 /// order, so either operand can be the one computed first.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -70,15 +59,17 @@ impl Bin {
     }
 }
 
-/// One instruction. Most rate-law arithmetic combines a computed value with a species,
-/// parameter or constant (`k * S`), so `With` applies an operation to the top of the
-/// stack and a leaf in one dispatch: the compiled shipped model has about half the
-/// instructions it would have with a separate push for every leaf.
+/// One instruction. A value read directly (a species, input, parameter, let or
+/// constant) is a slot of the evaluation frame, which holds all of them side by side
+/// (see `System::frame`), so reading one is a single index. Most rate-law arithmetic
+/// combines a computed value with such a value (`k * S`), so `With` applies an
+/// operation to the top of the stack and a slot in one dispatch: the compiled shipped
+/// model has about half the instructions it would have with a push for every leaf.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Op {
-    Push(Leaf),
-    /// top = top ∘ leaf.
-    With(Bin, Leaf),
+    Push(u32),
+    /// top = top ∘ frame[slot].
+    With(Bin, u32),
     /// Pops b, then top = top ∘ b.
     Bin(Bin),
     Neg,
@@ -91,20 +82,6 @@ enum Op {
     Exp,
     Ln,
     Step,
-}
-
-fn leaf(e: &Expr) -> Option<Leaf> {
-    match e {
-        Expr::Num(x) => Some(Leaf::Const(*x)),
-        Expr::Var(v) => Some(match *v {
-            Var::Species(s) => Leaf::Species(s.0),
-            Var::Param(p) => Leaf::Param(p.0),
-            Var::Input(i) => Leaf::Input(i.0),
-            Var::Let(l) => Leaf::Let(l.0),
-            Var::Compartment(_) | Var::Readout(_) | Var::Baseline(_) => Leaf::Const(f64::NAN),
-        }),
-        _ => None,
-    }
 }
 
 /// Stack slots needed to evaluate `e` in Sethi–Ullman order (see `emit_expr`).
@@ -188,6 +165,10 @@ pub struct System {
     reactions: Vec<ReactionCode>,
     /// Stack slots the deepest segment needs.
     max_stack: usize,
+    /// How many lets the frame holds (all of the model's, fixed at compile time).
+    n_lets: usize,
+    /// The constants the code reads, after the lets in the frame.
+    consts: Vec<f64>,
     names: Vec<String>,
     pub initial: Vec<f64>,
     pub params: Vec<f64>,
@@ -203,6 +184,8 @@ pub fn compile(model: &Model) -> System {
         let_deps_len: 0,
         reactions: Vec::new(),
         max_stack: 1,
+        n_lets: model.lets.len(),
+        consts: Vec::new(),
         names: model.species.iter().map(|s| s.name.clone()).collect(),
         initial: model.initial_state(),
         params: model.params.iter().map(|p| p.value).collect(),
@@ -320,17 +303,65 @@ impl System {
     }
 
     /// Emits code and returns the stack depth it needs.
+    /// Frame layout: species, inputs, parameters, lets, constants.
+    fn inputs_base(&self) -> usize {
+        self.names.len()
+    }
+    fn params_base(&self) -> usize {
+        self.inputs_base() + self.inputs.len()
+    }
+    fn lets_base(&self) -> usize {
+        self.params_base() + self.params.len()
+    }
+    fn consts_base(&self) -> usize {
+        self.lets_base() + self.n_lets
+    }
+    fn frame_len(&self) -> usize {
+        self.consts_base() + self.consts.len()
+    }
+
+    /// The frame slot of a number or variable, adding a constant's slot as needed;
+    /// `None` for any other expression.
+    fn slot(&mut self, e: &Expr) -> Option<u32> {
+        let slot = match e {
+            Expr::Num(x) => self.constant(*x),
+            Expr::Var(v) => match *v {
+                Var::Species(s) => s.index(),
+                Var::Input(i) => self.inputs_base() + i.index(),
+                Var::Param(p) => self.params_base() + p.index(),
+                Var::Let(l) => self.lets_base() + l.index(),
+                Var::Compartment(_) | Var::Readout(_) | Var::Baseline(_) => self.constant(f64::NAN),
+            },
+            _ => return None,
+        };
+        Some(slot as u32)
+    }
+
+    fn constant(&mut self, x: f64) -> usize {
+        let k = match self.consts.iter().position(|c| c.to_bits() == x.to_bits()) {
+            Some(k) => k,
+            None => {
+                self.consts.push(x);
+                self.consts.len() - 1
+            }
+        };
+        self.consts_base() + k
+    }
+
     /// Emits `e` and returns the stack slots its code uses, at most `need(e)`.
     fn emit_expr(&mut self, e: &Expr) -> usize {
+        let is_leaf = |e: &Expr| matches!(e, Expr::Num(_) | Expr::Var(_));
         let binary = |sys: &mut System, a: &Expr, b: &Expr, op: Bin| {
-            if let Some(l) = leaf(b).filter(|_| leaf(a).is_none()) {
+            if is_leaf(b) && !is_leaf(a) {
                 let d = sys.emit_expr(a);
-                sys.ops.push(Op::With(op, l));
+                let slot = sys.slot(b).unwrap_or(0);
+                sys.ops.push(Op::With(op, slot));
                 return d;
             }
-            if let Some(l) = leaf(a) {
+            if is_leaf(a) {
                 let d = sys.emit_expr(b);
-                sys.ops.push(Op::With(op.reversed(), l));
+                let slot = sys.slot(a).unwrap_or(0);
+                sys.ops.push(Op::With(op.reversed(), slot));
                 return d;
             }
             let (na, nb) = (need(a), need(b));
@@ -346,8 +377,8 @@ impl System {
         };
         match e {
             Expr::Num(_) | Expr::Var(_) => {
-                self.ops
-                    .push(Op::Push(leaf(e).unwrap_or(Leaf::Const(f64::NAN))));
+                let slot = self.slot(e).unwrap_or(0);
+                self.ops.push(Op::Push(slot));
                 1
             }
             Expr::Neg(a) => {
@@ -389,22 +420,15 @@ impl System {
     }
 
     #[inline]
-    fn run(&self, seg: Segment, y: &[f64], inputs: &[f64], lets: &[f64], stack: &mut [f64]) -> f64 {
-        let value = |l: Leaf| match l {
-            Leaf::Const(x) => x,
-            Leaf::Species(i) => y[i as usize],
-            Leaf::Param(i) => self.params[i as usize],
-            Leaf::Input(i) => inputs[i as usize],
-            Leaf::Let(i) => lets[i as usize],
-        };
+    fn run(&self, seg: Segment, frame: &[f64], stack: &mut [f64]) -> f64 {
         let mut top = 0usize;
         for op in &self.ops[seg.start as usize..seg.end as usize] {
             match *op {
-                Op::Push(l) => {
-                    stack[top] = value(l);
+                Op::Push(k) => {
+                    stack[top] = frame[k as usize];
                     top += 1;
                 }
-                Op::With(b, l) => stack[top - 1] = b.apply(stack[top - 1], value(l)),
+                Op::With(b, k) => stack[top - 1] = b.apply(stack[top - 1], frame[k as usize]),
                 Op::Bin(b) => {
                     top -= 1;
                     stack[top - 1] = b.apply(stack[top - 1], stack[top]);
@@ -434,9 +458,26 @@ impl System {
         stack[0]
     }
 
-    fn eval_lets(&self, y: &[f64], inputs: &[f64], lets: &mut [f64], stack: &mut [f64]) {
+    /// Splits `scratch` into a frame filled with y, the inputs, the parameters and the
+    /// constants (the lets are computed into it by `eval_lets`) and the rest.
+    fn frame<'s>(
+        &self,
+        scratch: &'s mut [f64],
+        y: &[f64],
+        inputs: &[f64],
+    ) -> (&'s mut [f64], &'s mut [f64]) {
+        let (frame, rest) = scratch.split_at_mut(self.frame_len());
+        frame[..self.inputs_base()].copy_from_slice(y);
+        frame[self.inputs_base()..self.params_base()].copy_from_slice(inputs);
+        frame[self.params_base()..self.lets_base()].copy_from_slice(&self.params);
+        frame[self.consts_base()..].copy_from_slice(&self.consts);
+        (frame, rest)
+    }
+
+    fn eval_lets(&self, frame: &mut [f64], stack: &mut [f64]) {
+        let base = self.lets_base();
         for (k, l) in self.lets.iter().enumerate() {
-            lets[k] = self.run(l.value, y, inputs, lets, stack);
+            frame[base + k] = self.run(l.value, frame, stack);
         }
     }
 
@@ -447,12 +488,12 @@ impl System {
 
     /// dy = f(y) with the inputs at other values (a dose changing over time).
     pub fn rhs_with(&self, inputs: &[f64], y: &[f64], dy: &mut [f64]) {
-        with_scratch(self.lets.len() + self.max_stack, |scratch| {
-            let (lets, stack) = scratch.split_at_mut(self.lets.len());
-            self.eval_lets(y, inputs, lets, stack);
+        with_scratch(self.frame_len() + self.max_stack, |scratch| {
+            let (frame, stack) = self.frame(scratch, y, inputs);
+            self.eval_lets(frame, stack);
             dy.fill(0.0);
             for r in &self.reactions {
-                let rate = self.run(r.rate, y, inputs, lets, stack);
+                let rate = self.run(r.rate, frame, stack);
                 for &(i, c) in &r.effects {
                     dy[i as usize] += c * rate;
                 }
@@ -496,53 +537,55 @@ impl System {
     /// whatever the state: the partial derivatives of each reaction's rate, joined through the
     /// lets by the chain rule and scaled by the reaction's effect on each species.
     fn jacobian_terms(&self, inputs: &[f64], y: &[f64], mut term: impl FnMut(usize, usize, f64)) {
-        let n_lets = self.lets.len();
-        with_scratch(n_lets + self.let_deps_len + self.max_stack, |scratch| {
-            let (lets, rest) = scratch.split_at_mut(n_lets);
-            let (dlets, stack) = rest.split_at_mut(self.let_deps_len);
-            self.eval_lets(y, inputs, lets, stack);
-            dlets.fill(0.0);
-            for l in &self.lets {
-                for (wrt, seg) in &l.partials.0 {
-                    let p = self.run(*seg, y, inputs, lets, stack);
-                    match wrt {
-                        Wrt::Species(j) => {
-                            if let Ok(pos) = l.deps.binary_search(j) {
-                                dlets[l.offset as usize + pos] += p;
+        with_scratch(
+            self.frame_len() + self.let_deps_len + self.max_stack,
+            |scratch| {
+                let (frame, rest) = self.frame(scratch, y, inputs);
+                let (dlets, stack) = rest.split_at_mut(self.let_deps_len);
+                self.eval_lets(frame, stack);
+                dlets.fill(0.0);
+                for l in &self.lets {
+                    for (wrt, seg) in &l.partials.0 {
+                        let p = self.run(*seg, frame, stack);
+                        match wrt {
+                            Wrt::Species(j) => {
+                                if let Ok(pos) = l.deps.binary_search(j) {
+                                    dlets[l.offset as usize + pos] += p;
+                                }
                             }
-                        }
-                        Wrt::Let { id, positions } => {
-                            let inner = &self.lets[*id as usize];
-                            for (k, &pos) in positions.iter().enumerate() {
-                                let d = dlets[inner.offset as usize + k];
-                                dlets[l.offset as usize + pos as usize] += p * d;
-                            }
-                        }
-                    }
-                }
-            }
-            for r in &self.reactions {
-                for (wrt, seg) in &r.partials.0 {
-                    let p = self.run(*seg, y, inputs, lets, stack);
-                    match wrt {
-                        Wrt::Species(j) => {
-                            for &(i, c) in &r.effects {
-                                term(i as usize, *j as usize, c * p);
-                            }
-                        }
-                        Wrt::Let { id, .. } => {
-                            let inner = &self.lets[*id as usize];
-                            for (k, &j) in inner.deps.iter().enumerate() {
-                                let d = p * dlets[inner.offset as usize + k];
-                                for &(i, c) in &r.effects {
-                                    term(i as usize, j as usize, c * d);
+                            Wrt::Let { id, positions } => {
+                                let inner = &self.lets[*id as usize];
+                                for (k, &pos) in positions.iter().enumerate() {
+                                    let d = dlets[inner.offset as usize + k];
+                                    dlets[l.offset as usize + pos as usize] += p * d;
                                 }
                             }
                         }
                     }
                 }
-            }
-        })
+                for r in &self.reactions {
+                    for (wrt, seg) in &r.partials.0 {
+                        let p = self.run(*seg, frame, stack);
+                        match wrt {
+                            Wrt::Species(j) => {
+                                for &(i, c) in &r.effects {
+                                    term(i as usize, *j as usize, c * p);
+                                }
+                            }
+                            Wrt::Let { id, .. } => {
+                                let inner = &self.lets[*id as usize];
+                                for (k, &j) in inner.deps.iter().enumerate() {
+                                    let d = p * dlets[inner.offset as usize + k];
+                                    for &(i, c) in &r.effects {
+                                        term(i as usize, j as usize, c * d);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            },
+        )
     }
 
     pub fn without_reactions(&self, off: &[usize]) -> System {
@@ -558,12 +601,12 @@ impl System {
 
     /// Net rate of each reaction at `y`, in model order.
     pub fn rates(&self, y: &[f64]) -> Vec<f64> {
-        with_scratch(self.lets.len() + self.max_stack, |scratch| {
-            let (lets, stack) = scratch.split_at_mut(self.lets.len());
-            self.eval_lets(y, &self.inputs, lets, stack);
+        with_scratch(self.frame_len() + self.max_stack, |scratch| {
+            let (frame, stack) = self.frame(scratch, y, &self.inputs);
+            self.eval_lets(frame, stack);
             self.reactions
                 .iter()
-                .map(|r| self.run(r.rate, y, &self.inputs, lets, stack))
+                .map(|r| self.run(r.rate, frame, stack))
                 .collect()
         })
     }
@@ -632,6 +675,8 @@ mod tests {
             let_deps_len: 0,
             reactions: Vec::new(),
             max_stack: 1,
+            n_lets: 0,
+            consts: Vec::new(),
             names: vec!["x".to_string()],
             initial: vec![1.0],
             params: Vec::new(),
@@ -639,9 +684,10 @@ mod tests {
         };
         let seg = sys.emit(&deep);
         assert!(sys.max_stack > 100, "{}", sys.max_stack);
-        let mut stack = vec![0.0; sys.max_stack];
+        let mut scratch = vec![0.0; sys.frame_len() + sys.max_stack];
+        let (frame, stack) = sys.frame(&mut scratch, &[1.0], &[]);
         // hill(1, 1, n) = 1/2 for any n.
-        assert_eq!(sys.run(seg, &[1.0], &[], &[], &mut stack), 0.5);
+        assert_eq!(sys.run(seg, frame, stack), 0.5);
         let value = deep.eval(&|_| 1.0);
         assert_eq!(value, 0.5);
     }

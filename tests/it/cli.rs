@@ -599,7 +599,7 @@ fn compare_reports_manifest_and_hypothesis_errors() {
 9 │ rtoll = 1e-6
   │ ^^^^^ here
   │
-  = help: the keys are `base`, `judge`, `[hypotheses]` (name = file), and the tables `[occlusion]` (readout, at, experiments), `[solver]` (method, rtol, atol, max_steps), `[output]` (dir) and `[ensemble]` (default, distributions: log-uniform, uniform or normal)
+  = help: the keys are `base`, `judge`, `[hypotheses]` (name = file), and the tables `[occlusion]` (readout, at, experiments), `[solver]` (method, rtol, atol, max_steps), `[output]` (dir) and `[ensemble]` (default, distributions: log-uniform, uniform, normal or fixed)
 
 error: found 1 problem
 "
