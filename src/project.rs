@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::solve::{Method, Settings};
+use crate::solve::{Linear, Method, Settings};
 use crate::syntax::{Diagnostic, FileId, Span};
 
 /// A checked manifest; paths are relative to the manifest's folder.
@@ -75,6 +75,7 @@ struct RawSolver {
     rtol: Option<Spanned<f64>>,
     atol: Option<Spanned<f64>>,
     max_steps: Option<usize>,
+    linear: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -103,7 +104,7 @@ pub fn parse(
                 "here",
             )
             .with_help(
-                "the keys are `base`, `judge`, `[hypotheses]` (name = file), and the tables `[occlusion]` (readout, at, experiments), `[solver]` (method, rtol, atol, max_steps), `[output]` (dir) and `[ensemble]` (default, distributions: log-uniform, uniform, normal or fixed)",
+                "the keys are `base`, `judge`, `[hypotheses]` (name = file), and the tables `[occlusion]` (readout, at, experiments), `[solver]` (method, rtol, atol, max_steps, linear), `[output]` (dir) and `[ensemble]` (default, distributions: log-uniform, uniform, normal or fixed)",
             ),
         ]
     })?;
@@ -251,6 +252,26 @@ pub fn parse(
         }
         if let Some(m) = s.max_steps {
             settings.max_steps = m;
+        }
+        if let Some(l) = &s.linear {
+            settings.linear = match l.get_ref().as_str() {
+                "auto" => Linear::Auto,
+                "dense" => Linear::Dense,
+                "sparse" => Linear::Sparse,
+                other => {
+                    errors.push(
+                        Diagnostic::error(
+                            format!("[solver] linear `{other}` is not a choice"),
+                            span(l.span()),
+                            "unknown",
+                        )
+                        .with_help(
+                            "`auto` (the default: dense for small systems, sparse for large or thin ones), `dense` or `sparse`",
+                        ),
+                    );
+                    settings.linear
+                }
+            };
         }
     }
     if !errors.is_empty() {

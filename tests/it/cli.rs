@@ -593,13 +593,13 @@ fn compare_reports_manifest_and_hypothesis_errors() {
     assert_eq!(run.code, 1);
     assert_eq!(
         run.stderr,
-        "error: pathrules.toml: unknown field `rtoll`, expected one of `method`, `rtol`, `atol`, `max_steps`
+        "error: pathrules.toml: unknown field `rtoll`, expected one of `method`, `rtol`, `atol`, `max_steps`, `linear`
   ┌─ pathrules.toml:9:1
   │
 9 │ rtoll = 1e-6
   │ ^^^^^ here
   │
-  = help: the keys are `base`, `judge`, `[hypotheses]` (name = file), and the tables `[occlusion]` (readout, at, experiments), `[solver]` (method, rtol, atol, max_steps), `[output]` (dir) and `[ensemble]` (default, distributions: log-uniform, uniform, normal or fixed)
+  = help: the keys are `base`, `judge`, `[hypotheses]` (name = file), and the tables `[occlusion]` (readout, at, experiments), `[solver]` (method, rtol, atol, max_steps, linear), `[output]` (dir) and `[ensemble]` (default, distributions: log-uniform, uniform, normal or fixed)
 
 error: found 1 problem
 "

@@ -204,12 +204,16 @@ fn manifest_errors_name_the_key() {
         ]
     );
     assert_eq!(
-        parse(&format!("{good}[solver]\nmethod = \"rk4\"\nrtol = 2\n")),
+        parse(&format!(
+            "{good}[solver]\nmethod = \"rk4\"\nrtol = 2\nlinear = \"banded\"\n"
+        )),
         [
             "[solver] method `rk4` is not a solver",
             "[solver] rtol must be between 0 and 1",
+            "[solver] linear `banded` is not a choice",
         ]
     );
+    assert!(parse(&format!("{good}[solver]\nlinear = \"sparse\"\n")).is_empty());
 }
 
 /// `compare` on the shipped manifest: the scorecard, the occlusion under each
