@@ -243,7 +243,7 @@ struct SolverArgs {
     max_steps: Option<usize>,
     /// The bdf solver's linear algebra: `dense`, `sparse` (faer's sparse LU, for large
     /// networks) or `auto` (sparse from 150 species, or from 30 when the Jacobian has at
-    /// most 4 terms per row)
+    /// most 4 terms per row on average)
     #[arg(long, value_enum, default_value_t = LinearArg::Auto)]
     linear: LinearArg,
 }
@@ -917,10 +917,13 @@ impl Ui {
             "experiment": experiment,
             "species": model.species.len(),
             "reactions": model.reactions.len(),
-            "linear": settings
-                .linear
-                .resolve(system.dim(), system.jacobian_pattern().len())
-                .to_string(),
+            // Only the stiff method has linear algebra to choose.
+            "linear": (settings.method == Method::Bdf).then(|| {
+                settings
+                    .linear
+                    .resolve(system.dim(), system.jacobian_pattern().len())
+                    .to_string()
+            }),
             "until": end,
             "points": points,
             "runs": runs,

@@ -62,12 +62,12 @@ impl<'a> Runs<'a> {
         self.done.get(&k).and_then(|r| r.as_ref().ok())
     }
 
-    /// The prediction of experiment `k`.
     /// The model and system the experiments run on.
     pub fn checked(&self) -> &'a Checked {
         self.checked
     }
 
+    /// The prediction of experiment `k`, run now if it has not been.
     pub fn get(&mut self, k: usize) -> Result<&Prediction, ExperimentError> {
         let (model, system) = (&self.checked.model, &self.checked.system);
         let settings = self.settings;

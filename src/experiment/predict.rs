@@ -183,7 +183,8 @@ pub fn protocol(model: &Model, system: &System, events: &[Event]) -> Protocol {
 
 /// Starting states found so far, by genotype and start. The experiments of one genotype
 /// all start from its steady state, so a batch of experiments on one compiled system
-/// searches for it once. Only valid for the model and system it was filled from.
+/// searches for it once. Only valid for the model, system and solver settings it was
+/// filled from.
 #[derive(Debug, Default)]
 pub struct Starts(HashMap<(Option<usize>, Start), Result<Vec<f64>, SteadyStateError>>);
 

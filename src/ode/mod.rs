@@ -154,8 +154,9 @@ struct ReactionCode {
     partials: Partials,
 }
 
-/// The compiled ODE system dy/dt = f(y; params, inputs). Cheap to clone: experiments
-/// clone it to change inputs.
+/// The compiled ODE system dy/dt = f(y; params, inputs). Cheap to clone: a genotype
+/// is a clone with reactions removed and parameters set; an experiment borrows it and
+/// keeps its own copy of the inputs.
 #[derive(Clone, Debug)]
 pub struct System {
     ops: Vec<Op>,
@@ -169,6 +170,8 @@ pub struct System {
     n_lets: usize,
     /// The constants the code reads, after the lets in the frame.
     consts: Vec<f64>,
+    /// Each constant's index in `consts`, by its bits, while compiling; emptied after.
+    const_slots: std::collections::HashMap<u64, usize>,
     names: Vec<String>,
     pub initial: Vec<f64>,
     pub params: Vec<f64>,
@@ -186,6 +189,7 @@ pub fn compile(model: &Model) -> System {
         max_stack: 1,
         n_lets: model.lets.len(),
         consts: Vec::new(),
+        const_slots: std::collections::HashMap::new(),
         names: model.species.iter().map(|s| s.name.clone()).collect(),
         initial: model.initial_state(),
         params: model.params.iter().map(|p| p.value).collect(),
@@ -242,6 +246,7 @@ pub fn compile(model: &Model) -> System {
             partials,
         });
     }
+    sys.const_slots = std::collections::HashMap::new();
     sys
 }
 
@@ -302,8 +307,7 @@ impl System {
         }
     }
 
-    /// Emits code and returns the stack depth it needs.
-    /// Frame layout: species, inputs, parameters, lets, constants.
+    // The frame's layout: species, inputs, parameters, lets, constants.
     fn inputs_base(&self) -> usize {
         self.names.len()
     }
@@ -338,13 +342,11 @@ impl System {
     }
 
     fn constant(&mut self, x: f64) -> usize {
-        let k = match self.consts.iter().position(|c| c.to_bits() == x.to_bits()) {
-            Some(k) => k,
-            None => {
-                self.consts.push(x);
-                self.consts.len() - 1
-            }
-        };
+        let next = self.consts.len();
+        let k = *self.const_slots.entry(x.to_bits()).or_insert(next);
+        if k == next {
+            self.consts.push(x);
+        }
         self.consts_base() + k
     }
 
@@ -419,6 +421,8 @@ impl System {
         }
     }
 
+    /// Runs one segment on `frame` (see `frame`) and `stack`, which holds at least
+    /// `max_stack` slots.
     #[inline]
     fn run(&self, seg: Segment, frame: &[f64], stack: &mut [f64]) -> f64 {
         let mut top = 0usize;
@@ -466,6 +470,14 @@ impl System {
         y: &[f64],
         inputs: &[f64],
     ) -> (&'s mut [f64], &'s mut [f64]) {
+        assert!(
+            y.len() == self.dim() && inputs.len() == self.inputs.len(),
+            "a state of {} values and {} inputs given to a system of {} species and {} inputs",
+            y.len(),
+            inputs.len(),
+            self.dim(),
+            self.inputs.len()
+        );
         let (frame, rest) = scratch.split_at_mut(self.frame_len());
         frame[..self.inputs_base()].copy_from_slice(y);
         frame[self.inputs_base()..self.params_base()].copy_from_slice(inputs);
@@ -474,6 +486,7 @@ impl System {
         (frame, rest)
     }
 
+    /// Evaluates every let into its frame slot, in order.
     fn eval_lets(&self, frame: &mut [f64], stack: &mut [f64]) {
         let base = self.lets_base();
         for (k, l) in self.lets.iter().enumerate() {
@@ -524,13 +537,15 @@ impl System {
         pattern
     }
 
-    /// Each term of the Jacobian at y, in the order of [`System::jacobian_pattern`].
+    /// Each term of the Jacobian at y, in the order of [`System::jacobian_pattern`];
+    /// `values` has the pattern's length.
     pub fn jacobian_values_with(&self, inputs: &[f64], y: &[f64], values: &mut [f64]) {
         let mut k = 0;
         self.jacobian_terms(inputs, y, |_, _, v| {
             values[k] = v;
             k += 1;
         });
+        debug_assert_eq!(k, values.len(), "one value per pattern entry");
     }
 
     /// Calls `term(i, j, v)` for every contribution v to ∂fᵢ/∂yⱼ, always in the same order
@@ -588,6 +603,8 @@ impl System {
         )
     }
 
+    /// The same system with the reactions at these indices (in model order) removed:
+    /// a genotype's disabled and knocked-out reactions.
     pub fn without_reactions(&self, off: &[usize]) -> System {
         let mut sys = self.clone();
         let mut k = 0;
@@ -677,6 +694,7 @@ mod tests {
             max_stack: 1,
             n_lets: 0,
             consts: Vec::new(),
+            const_slots: std::collections::HashMap::new(),
             names: vec!["x".to_string()],
             initial: vec![1.0],
             params: Vec::new(),

@@ -34,7 +34,7 @@ pub trait Problem: Sync {
     /// [`Problem::jacobian_values`] writes, in the same order. A pair may appear more than once;
     /// its values are then summed. The default is every entry, row by row, which matches
     /// [`Problem::jacobian`]. A large network overrides both so that the stiff solver can use a
-    /// sparse matrix and a sparse LU.
+    /// sparse matrix and a sparse LU; it must then override both, consistently.
     fn jacobian_pattern(&self) -> Vec<(usize, usize)> {
         let n = self.dim();
         (0..n).flat_map(|i| (0..n).map(move |j| (i, j))).collect()
@@ -101,9 +101,11 @@ pub enum Linear {
 impl Linear {
     /// Which one `Auto` picks for a system of `n` components whose Jacobian pattern has
     /// `terms` entries (repeats counted): sparse for large systems, and for middling ones
-    /// whose rows are nearly empty, where the sparse LU has little fill-in.
+    /// whose rows are nearly empty (on average), where the sparse LU has little fill-in;
+    /// dense whatever the size when a quarter or more of the matrix is filled.
     pub fn resolve(self, n: usize, terms: usize) -> Linear {
         match self {
+            Linear::Auto if terms.saturating_mul(4) >= n.saturating_mul(n) => Linear::Dense,
             Linear::Auto if n >= bdf::SPARSE_FROM => Linear::Sparse,
             Linear::Auto if n >= bdf::SPARSE_THIN_FROM && terms <= bdf::THIN_ROW * n => {
                 Linear::Sparse
@@ -173,8 +175,8 @@ pub struct Stats {
     /// Calls of [`Problem::rhs`], including those made for step-size selection and for error
     /// diagnosis.
     pub rhs_evals: usize,
-    /// Calls of [`Problem::jacobian`]: one per Jacobian rebuild inside BDF; zero for the
-    /// explicit methods, which never need it.
+    /// Evaluations of the Jacobian ([`Problem::jacobian_values`]): one per Jacobian rebuild
+    /// inside BDF; zero for the explicit methods, which never need it.
     pub jac_evals: usize,
 }
 
