@@ -242,7 +242,7 @@ pub fn predict_with(
         .iter()
         .map(|&t| protocol.inputs_at(&sys, t))
         .collect();
-    let readouts = evaluate_readouts(model, &sys.params, &trajectory.states, &inputs);
+    let readouts = evaluate_readouts(model, &sys, &trajectory.states, &inputs);
     Ok(Prediction {
         experiment: experiment.name.clone(),
         genotype: experiment
@@ -268,17 +268,20 @@ pub fn grid(until: f64, every: f64, extra: &[f64]) -> Vec<f64> {
 }
 
 /// Every readout at every state; baselines are the values at the first state.
+///
+/// The baselines are found once, by walking the expressions at the first state (where
+/// `baseline(x)` is x itself, whatever x reads); every state's readouts then run as
+/// `system`'s compiled code, which reads the baselines from its frame.
 pub fn evaluate_readouts(
     model: &Model,
-    params: &[f64],
+    system: &System,
     states: &[Vec<f64>],
     inputs: &[Vec<f64>],
 ) -> Vec<Vec<f64>> {
     let Some((y0, u0)) = states.first().zip(inputs.first()) else {
         return Vec::new();
     };
-    // At the start every `baseline(x)` is x itself.
-    let start = Point::new(model, params, y0, u0);
+    let start = Point::new(model, &system.params, y0, u0);
     let readouts0 = start.readouts(None);
     let baselines: Vec<f64> = model
         .baselines
@@ -288,7 +291,11 @@ pub fn evaluate_readouts(
     states
         .iter()
         .zip(inputs)
-        .map(|(y, u)| Point::new(model, params, y, u).readouts(Some(&baselines)))
+        .map(|(y, u)| {
+            let mut out = vec![0.0; model.readouts.len()];
+            system.readouts_with(u, y, &baselines, &mut out);
+            out
+        })
         .collect()
 }
 
@@ -346,5 +353,52 @@ impl<'a> Point<'a> {
                     .unwrap_or(f64::NAN),
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::load_str;
+
+    /// The compiled readouts (lets, readouts reading readouts, baselines, inputs and a
+    /// power with a non-integer exponent) agree with the expressions walked directly.
+    #[test]
+    fn compiled_readouts_agree_with_the_expressions() {
+        let text = "units time = min, concentration = uM\n\
+                    species A = 2 uM, B = 0.5 uM\n\
+                    input drug = 0 uM\n\
+                    param k = 0.3 /min\n\
+                    param K = 1.7 uM\n\
+                    param n = 2.6\n\
+                    let act = hill(A, K, n) * (1 - drug / (drug + K))\n\
+                    bind: A -> B @ k * act\n\
+                    back: B -> A @ k\n\
+                    readout total = A + B\n\
+                    readout share = 100 * total / baseline(total) + act\n\
+                    readout ratio = share * B / baseline(B) - pow(A, n)\n";
+        let loaded = load_str("t.pathway", text);
+        let model = loaded.model.expect("checks");
+        let system = crate::finish(model.clone()).expect("compiles").system;
+        let states = vec![vec![2.0, 0.5], vec![1.1, 1.4], vec![0.3, 2.2]];
+        let inputs = vec![vec![0.0], vec![0.4], vec![3.0]];
+        let compiled = evaluate_readouts(&model, &system, &states, &inputs);
+        let start = Point::new(&model, &system.params, &states[0], &inputs[0]);
+        let readouts0 = start.readouts(None);
+        let baselines: Vec<f64> = model
+            .baselines
+            .iter()
+            .map(|b| start.expr(b, &readouts0, None))
+            .collect();
+        for (k, (y, u)) in states.iter().zip(&inputs).enumerate() {
+            let walked = Point::new(&model, &system.params, y, u).readouts(Some(&baselines));
+            assert_eq!(walked.len(), 3);
+            for (a, b) in compiled[k].iter().zip(&walked) {
+                assert!((a - b).abs() <= 1e-13 * b.abs().max(1.0), "{a} vs {b}");
+                assert!(a.is_finite());
+            }
+        }
+        // At the start the share is 100 plus the activation.
+        assert!((compiled[0][1] - readouts0[1]).abs() < 1e-13);
     }
 }

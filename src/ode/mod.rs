@@ -168,6 +168,16 @@ pub struct System {
     max_stack: usize,
     /// How many lets the frame holds (all of the model's, fixed at compile time).
     n_lets: usize,
+    /// Each readout's program, in model order. A readout reads the readouts before it and
+    /// the baselines from their frame slots, after the lets.
+    readouts: Vec<Segment>,
+    /// How many readouts the frame holds (the model's, fixed before any code is emitted).
+    n_readouts: usize,
+    /// The lets the readouts read, directly or through other lets, in order: all that
+    /// evaluating the readouts computes.
+    readout_lets: Vec<u32>,
+    /// How many baselines the frame holds, after the readouts.
+    n_baselines: usize,
     /// The constants the code reads, after the lets in the frame.
     consts: Vec<f64>,
     /// Each constant's index in `consts`, by its bits, while compiling; emptied after.
@@ -188,6 +198,10 @@ pub fn compile(model: &Model) -> System {
         reactions: Vec::new(),
         max_stack: 1,
         n_lets: model.lets.len(),
+        readouts: Vec::new(),
+        n_readouts: model.readouts.len(),
+        readout_lets: Vec::new(),
+        n_baselines: model.baselines.len(),
         consts: Vec::new(),
         const_slots: std::collections::HashMap::new(),
         names: model.species.iter().map(|s| s.name.clone()).collect(),
@@ -246,6 +260,29 @@ pub fn compile(model: &Model) -> System {
             partials,
         });
     }
+    let mut needed = vec![false; model.lets.len()];
+    let mark = |e: &Expr, needed: &mut Vec<bool>| {
+        for v in e.vars() {
+            if let Var::Let(l) = v {
+                needed[l.index()] = true;
+            }
+        }
+    };
+    for r in &model.readouts {
+        mark(&r.expr, &mut needed);
+        let e = fold_compartments(&r.expr.expand(), model);
+        let seg = sys.emit(&e);
+        sys.readouts.push(seg);
+    }
+    // A let reads only lets before it, so one backward pass closes the set.
+    for k in (0..model.lets.len()).rev() {
+        if needed[k] {
+            mark(&model.lets[k].expr, &mut needed);
+        }
+    }
+    sys.readout_lets = (0..model.lets.len() as u32)
+        .filter(|&k| needed[k as usize])
+        .collect();
     sys.const_slots = std::collections::HashMap::new();
     sys
 }
@@ -307,7 +344,7 @@ impl System {
         }
     }
 
-    // The frame's layout: species, inputs, parameters, lets, constants.
+    // The frame's layout: species, inputs, parameters, lets, readouts, baselines, constants.
     fn inputs_base(&self) -> usize {
         self.names.len()
     }
@@ -317,8 +354,14 @@ impl System {
     fn lets_base(&self) -> usize {
         self.params_base() + self.params.len()
     }
-    fn consts_base(&self) -> usize {
+    fn readouts_base(&self) -> usize {
         self.lets_base() + self.n_lets
+    }
+    fn baselines_base(&self) -> usize {
+        self.readouts_base() + self.n_readouts
+    }
+    fn consts_base(&self) -> usize {
+        self.baselines_base() + self.n_baselines
     }
     fn frame_len(&self) -> usize {
         self.consts_base() + self.consts.len()
@@ -334,6 +377,12 @@ impl System {
                 Var::Input(i) => self.inputs_base() + i.index(),
                 Var::Param(p) => self.params_base() + p.index(),
                 Var::Let(l) => self.lets_base() + l.index(),
+                Var::Readout(k) if (k as usize) < self.n_readouts => {
+                    self.readouts_base() + k as usize
+                }
+                Var::Baseline(k) if (k as usize) < self.n_baselines => {
+                    self.baselines_base() + k as usize
+                }
                 Var::Compartment(_) | Var::Readout(_) | Var::Baseline(_) => self.constant(f64::NAN),
             },
             _ => return None,
@@ -616,6 +665,27 @@ impl System {
         sys
     }
 
+    /// Every readout at state `y` with `inputs`, in model order, into `out`; `baselines` are
+    /// the values of the model's `baseline(...)` expressions at the start of the run.
+    pub fn readouts_with(&self, inputs: &[f64], y: &[f64], baselines: &[f64], out: &mut [f64]) {
+        with_scratch(self.frame_len() + self.max_stack, |scratch| {
+            let (frame, stack) = self.frame(scratch, y, inputs);
+            let lets = self.lets_base();
+            for &k in &self.readout_lets {
+                frame[lets + k as usize] = self.run(self.lets[k as usize].value, frame, stack);
+            }
+            let b = self.baselines_base();
+            for (k, slot) in frame[b..b + self.n_baselines].iter_mut().enumerate() {
+                *slot = baselines.get(k).copied().unwrap_or(f64::NAN);
+            }
+            let base = self.readouts_base();
+            for (k, (seg, v)) in self.readouts.iter().zip(out.iter_mut()).enumerate() {
+                *v = self.run(*seg, frame, stack);
+                frame[base + k] = *v;
+            }
+        })
+    }
+
     /// Net rate of each reaction at `y`, in model order.
     pub fn rates(&self, y: &[f64]) -> Vec<f64> {
         with_scratch(self.frame_len() + self.max_stack, |scratch| {
@@ -693,6 +763,10 @@ mod tests {
             reactions: Vec::new(),
             max_stack: 1,
             n_lets: 0,
+            readouts: Vec::new(),
+            n_readouts: 0,
+            readout_lets: Vec::new(),
+            n_baselines: 0,
             consts: Vec::new(),
             const_slots: std::collections::HashMap::new(),
             names: vec!["x".to_string()],
