@@ -348,14 +348,18 @@ pub fn pow(x: f64, y: f64) -> f64 {
     }
 }
 
+/// `hill(x, K, n) = xⁿ/(Kⁿ + xⁿ)`, computed as 1/(1 + (K/x)ⁿ): one power instead of two,
+/// and the limits come out right where xⁿ would overflow or underflow (x = 0 gives 0 for
+/// n > 0, as K/0 = ∞; a large x gives 1 rather than ∞/∞).
+pub fn hill(x: f64, k: f64, n: f64) -> f64 {
+    1.0 / (1.0 + pow(k / x, n))
+}
+
 /// Applies a function to evaluated arguments; `args` has the function's arity.
 pub fn apply(f: Func, x: &[f64]) -> f64 {
     let arg = |k: usize| x.get(k).copied().unwrap_or(f64::NAN);
     match f {
-        Func::Hill => {
-            let xn = pow(arg(0), arg(2));
-            xn / (pow(arg(1), arg(2)) + xn)
-        }
+        Func::Hill => hill(arg(0), arg(1), arg(2)),
         Func::Inhibit => 1.0 / (1.0 + pow(arg(0) / arg(1), arg(2))),
         Func::Mm => arg(1) * arg(0) / (arg(2) + arg(0)),
         Func::Exp => arg(0).exp(),

@@ -496,10 +496,7 @@ impl System {
                     let (x, p, q) = (stack[top - 1], stack[top], stack[top + 1]);
                     stack[top - 1] = match *op {
                         // hill(x, K, n) = xⁿ/(Kⁿ + xⁿ)
-                        Op::Hill => {
-                            let xn = model::expr::pow(x, q);
-                            xn / (model::expr::pow(p, q) + xn)
-                        }
+                        Op::Hill => model::expr::hill(x, p, q),
                         // inhibit(x, K, n) = 1/(1 + (x/K)ⁿ)
                         Op::Inhibit => 1.0 / (1.0 + model::expr::pow(x / p, q)),
                         // mm(x, Vmax, K) = Vmax·x/(K + x)
