@@ -19,7 +19,10 @@ pub fn sig4(x: f64) -> String {
     if x == 0.0 {
         return "0".to_string();
     }
-    let magnitude = x.abs().log10().floor() as i32;
+    // The magnitude of the value as rounded, so that 99.99999 and 100.00001 both print
+    // as 100.0 (the magnitude of 99.99999 itself would give 100.00).
+    let rounded: f64 = format!("{x:.3e}").parse().unwrap_or(x);
+    let magnitude = rounded.abs().log10().floor() as i32;
     if !(-4..4).contains(&magnitude) {
         return format!("{x:.3e}");
     }
@@ -208,5 +211,18 @@ mod tests {
         assert_eq!(sig4(123456.0), "1.235e5");
         assert_eq!(sig4(-0.00001), "-1.000e-5");
         assert_eq!(sig4(0.0), "0");
+    }
+
+    /// A value that rounds up into the next decade prints as that decade's value does,
+    /// so round-off either side of 100 (a readout at its baseline) gives one text.
+    #[test]
+    fn round_off_either_side_of_a_decade_prints_the_same() {
+        assert_eq!(sig4(99.999999999), "100.0");
+        assert_eq!(sig4(100.000000001), "100.0");
+        assert_eq!(sig4(-0.099999999), "-0.1000");
+        assert_eq!(sig4(9999.99999), "1.000e4");
+        assert_eq!(sig4(0.000099999999), "0.0001000");
+        assert_eq!(sig4(0.0001), "0.0001000");
+        assert_eq!(sig4(99.94), "99.94");
     }
 }
