@@ -65,12 +65,29 @@ impl Bin {
 /// combines a computed value with such a value (`k * S`), so `With` applies an
 /// operation to the top of the stack and a slot in one dispatch: the compiled shipped
 /// model has about half the instructions it would have with a push for every leaf.
+/// The four arithmetic operations have instructions of their own, so the interpreter
+/// dispatches once per instruction (an operation inside `With` would be a second
+/// dispatch); the rarer ones go through `With` and `Bin`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Op {
     Push(u32),
-    /// top = top ∘ frame[slot].
+    /// top = top + frame[slot], and so on.
+    AddWith(u32),
+    SubWith(u32),
+    MulWith(u32),
+    DivWith(u32),
+    /// top = frame[slot] − top.
+    RSubWith(u32),
+    /// top = frame[slot] / top.
+    RDivWith(u32),
+    /// top = top ∘ frame[slot] for any other operation.
     With(Bin, u32),
-    /// Pops b, then top = top ∘ b.
+    /// Pops b, then top = top + b, and so on.
+    Add,
+    Sub,
+    Mul,
+    Div,
+    /// Pops b, then top = top ∘ b for any other operation.
     Bin(Bin),
     Neg,
     /// Three-argument rate-law functions, arguments pushed in order.
@@ -82,6 +99,32 @@ enum Op {
     Exp,
     Ln,
     Step,
+}
+
+impl Op {
+    /// top = top ∘ frame[slot].
+    fn with(b: Bin, slot: u32) -> Op {
+        match b {
+            Bin::Add => Op::AddWith(slot),
+            Bin::Sub => Op::SubWith(slot),
+            Bin::Mul => Op::MulWith(slot),
+            Bin::Div => Op::DivWith(slot),
+            Bin::RSub => Op::RSubWith(slot),
+            Bin::RDiv => Op::RDivWith(slot),
+            other => Op::With(other, slot),
+        }
+    }
+
+    /// Pops b, then top = top ∘ b.
+    fn bin(b: Bin) -> Op {
+        match b {
+            Bin::Add => Op::Add,
+            Bin::Sub => Op::Sub,
+            Bin::Mul => Op::Mul,
+            Bin::Div => Op::Div,
+            other => Op::Bin(other),
+        }
+    }
 }
 
 /// Stack slots needed to evaluate `e` in Sethi–Ullman order (see `emit_expr`).
@@ -116,7 +159,7 @@ fn combine(a: usize, b: usize) -> usize {
 struct Segment {
     start: u32,
     end: u32,
-    /// The code is a product of frame values (`Push(a)` then `With(Mul, b)`, …), as a
+    /// The code is a product of frame values (`Push(a)` then `MulWith(b)`, …), as a
     /// mass-action rate law and most of its partial derivatives are. Such a segment is
     /// evaluated by one multiplying loop, with no dispatch on each instruction and the same
     /// result to the bit (1·a = a, then left to right as the instructions would).
@@ -345,9 +388,7 @@ impl System {
         self.max_stack = self.max_stack.max(depth);
         let code = &self.ops[start as usize..];
         let product = matches!(code.first(), Some(Op::Push(_)))
-            && code[1..]
-                .iter()
-                .all(|op| matches!(op, Op::With(Bin::Mul, _)));
+            && code[1..].iter().all(|op| matches!(op, Op::MulWith(_)));
         Segment {
             start,
             end: self.ops.len() as u32,
@@ -417,13 +458,13 @@ impl System {
             if is_leaf(b) && !is_leaf(a) {
                 let d = sys.emit_expr(a);
                 let slot = sys.slot(b).unwrap_or(0);
-                sys.ops.push(Op::With(op, slot));
+                sys.ops.push(Op::with(op, slot));
                 return d;
             }
             if is_leaf(a) {
                 let d = sys.emit_expr(b);
                 let slot = sys.slot(a).unwrap_or(0);
-                sys.ops.push(Op::With(op.reversed(), slot));
+                sys.ops.push(Op::with(op.reversed(), slot));
                 return d;
             }
             let (na, nb) = (need(a), need(b));
@@ -434,7 +475,7 @@ impl System {
             };
             let d1 = sys.emit_expr(first);
             let d2 = sys.emit_expr(second);
-            sys.ops.push(Op::Bin(op));
+            sys.ops.push(Op::bin(op));
             d1.max(d2 + 1)
         };
         match e {
@@ -489,7 +530,7 @@ impl System {
         if seg.product {
             let mut value = 1.0;
             for op in code {
-                if let Op::Push(k) | Op::With(_, k) = *op {
+                if let Op::Push(k) | Op::MulWith(k) = *op {
                     value *= frame[k as usize];
                 }
             }
@@ -507,7 +548,29 @@ impl System {
                     stack[top] = frame[k as usize];
                     top += 1;
                 }
+                Op::AddWith(k) => stack[top - 1] += frame[k as usize],
+                Op::SubWith(k) => stack[top - 1] -= frame[k as usize],
+                Op::MulWith(k) => stack[top - 1] *= frame[k as usize],
+                Op::DivWith(k) => stack[top - 1] /= frame[k as usize],
+                Op::RSubWith(k) => stack[top - 1] = frame[k as usize] - stack[top - 1],
+                Op::RDivWith(k) => stack[top - 1] = frame[k as usize] / stack[top - 1],
                 Op::With(b, k) => stack[top - 1] = b.apply(stack[top - 1], frame[k as usize]),
+                Op::Add => {
+                    top -= 1;
+                    stack[top - 1] += stack[top];
+                }
+                Op::Sub => {
+                    top -= 1;
+                    stack[top - 1] -= stack[top];
+                }
+                Op::Mul => {
+                    top -= 1;
+                    stack[top - 1] *= stack[top];
+                }
+                Op::Div => {
+                    top -= 1;
+                    stack[top - 1] /= stack[top];
+                }
                 Op::Bin(b) => {
                     top -= 1;
                     stack[top - 1] = b.apply(stack[top - 1], stack[top]);
