@@ -281,13 +281,7 @@ pub fn evaluate_readouts(
     let Some((y0, u0)) = states.first().zip(inputs.first()) else {
         return Vec::new();
     };
-    let start = Point::new(model, &system.params, y0, u0);
-    let readouts0 = start.readouts(None);
-    let baselines: Vec<f64> = model
-        .baselines
-        .iter()
-        .map(|b| start.expr(b, &readouts0, None))
-        .collect();
+    let baselines = baselines_at(model, &system.params, y0, u0);
     states
         .iter()
         .zip(inputs)
@@ -296,6 +290,18 @@ pub fn evaluate_readouts(
             system.readouts_with(u, y, &baselines, &mut out);
             out
         })
+        .collect()
+}
+
+/// The value of every `baseline(...)` expression at the first state of a run, where
+/// `baseline(x)` is x itself, found by walking the expressions.
+fn baselines_at(model: &Model, params: &[f64], y0: &[f64], u0: &[f64]) -> Vec<f64> {
+    let start = Point::new(model, params, y0, u0);
+    let readouts0 = start.readouts(None);
+    model
+        .baselines
+        .iter()
+        .map(|b| start.expr(b, &readouts0, None))
         .collect()
 }
 
@@ -383,13 +389,8 @@ mod tests {
         let states = vec![vec![2.0, 0.5], vec![1.1, 1.4], vec![0.3, 2.2]];
         let inputs = vec![vec![0.0], vec![0.4], vec![3.0]];
         let compiled = evaluate_readouts(&model, &system, &states, &inputs);
-        let start = Point::new(&model, &system.params, &states[0], &inputs[0]);
-        let readouts0 = start.readouts(None);
-        let baselines: Vec<f64> = model
-            .baselines
-            .iter()
-            .map(|b| start.expr(b, &readouts0, None))
-            .collect();
+        let baselines = baselines_at(&model, &system.params, &states[0], &inputs[0]);
+        let readouts0 = Point::new(&model, &system.params, &states[0], &inputs[0]).readouts(None);
         for (k, (y, u)) in states.iter().zip(&inputs).enumerate() {
             let walked = Point::new(&model, &system.params, y, u).readouts(Some(&baselines));
             assert_eq!(walked.len(), 3);
