@@ -86,6 +86,9 @@ pub struct Summary {
     /// Samples in which some experiment failed, per hypothesis (they count as
     /// failing every expectation they touch).
     pub failed: Vec<usize>,
+    /// `failures[h]`: why those samples failed, each cause (the first line of the error,
+    /// its numbers left out) with how many samples it stopped, the most common first.
+    pub failures: Vec<Vec<(String, usize)>>,
     /// `pass_fraction[e][h]`.
     pub pass_fraction: Vec<Vec<f64>>,
     /// `drivers[e][h]`: up to three (parameter, Spearman ρ), largest |ρ| first.
@@ -294,6 +297,19 @@ pub fn summarize(parts: &[Partial]) -> Result<Summary, String> {
     let failed = (0..h_count)
         .map(|h| samples.iter().filter(|s| s.failed[h].is_some()).count())
         .collect();
+    let failures = (0..h_count)
+        .map(|h| {
+            let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+            for s in &samples {
+                if let Some(e) = &s.failed[h] {
+                    *counts.entry(cause(e)).or_default() += 1;
+                }
+            }
+            let mut list: Vec<(String, usize)> = counts.into_iter().collect();
+            list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            list
+        })
+        .collect();
     let mut pass_fraction = vec![vec![0.0; h_count]; rows];
     let mut drivers = vec![vec![Vec::new(); h_count]; rows];
     for e in 0..rows {
@@ -336,9 +352,57 @@ pub fn summarize(parts: &[Partial]) -> Result<Summary, String> {
         samples: samples.len(),
         seed: first.seed,
         failed,
+        failures,
         pass_fraction,
         drivers,
     })
+}
+
+/// What an error says, without what differs from sample to sample: its first line (the
+/// help after it is the same for every sample), with every number written as `…`. Digits
+/// inside a word (`dopri5`) or between backquotes (`am580_slice`) are part of a name and
+/// stay. A steady state that could not be found is named without the experiment that
+/// first asked for it, which is whichever of the genotype's experiments ran first.
+fn cause(error: &str) -> String {
+    let mut line = error.lines().next().unwrap_or("");
+    if let Some((head, _)) = line.split_once(": while looking for the steady state")
+        && head.starts_with("experiment `")
+    {
+        line = &line[head.len() + 2..];
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut quoted = false;
+    let mut previous = ' ';
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        let in_word = previous.is_alphanumeric() || previous == '_';
+        let starts_number = !in_word
+            && (c.is_ascii_digit()
+                || (c == '-' && chars.peek().is_some_and(|d| d.is_ascii_digit())));
+        previous = c;
+        if c == '`' {
+            quoted = !quoted;
+            out.push(c);
+        } else if !quoted && starts_number {
+            // A number: digits, a point and an exponent with its sign.
+            let mut last = c;
+            while let Some(&d) = chars.peek() {
+                let part = d.is_ascii_digit()
+                    || d == '.'
+                    || d == 'e'
+                    || ((d == '-' || d == '+') && last == 'e');
+                if !part {
+                    break;
+                }
+                last = d;
+                chars.next();
+            }
+            out.push('…');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Ranks from 1, ties given their mean rank.
@@ -375,7 +439,95 @@ fn pearson(a: &[f64], b: &[f64]) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::{pearson, ranks};
+    use super::{Partial, Sample, cause, pearson, ranks, summarize};
+
+    /// Failed samples are counted per cause, the most common first, and the text lists
+    /// them under their hypothesis.
+    #[test]
+    fn failures_are_grouped_by_cause() {
+        let steady = |t: &str| {
+            format!(
+                "experiment `a`: while looking for the steady state of the wild type: `X` went negative (-1e-8) at t = {t} min with the bdf solver\nhelp: …"
+            )
+        };
+        let failed = [
+            Some(steady("10.5")),
+            None,
+            Some("experiment `b`: `Y` became non-finite at t = 3 min with the bdf solver".into()),
+            Some(steady("7")),
+        ];
+        let samples = failed
+            .iter()
+            .enumerate()
+            .map(|(index, f)| Sample {
+                index,
+                params: Default::default(),
+                values: vec![vec![None]],
+                passes: vec![vec![Some(f.is_none())]],
+                failed: vec![f.clone()],
+            })
+            .collect();
+        let partial = Partial {
+            schema_version: crate::output::table::SCHEMA_VERSION,
+            hypotheses: vec!["h".into()],
+            parameters: vec![vec![]],
+            expectations: vec!["e".into()],
+            samples_total: 4,
+            seed: 1,
+            shard: (1, 1),
+            samples,
+        };
+        let summary = summarize(&[partial]).expect("whole");
+        assert_eq!(summary.failed, [3]);
+        let causes: Vec<(&str, usize)> = summary.failures[0]
+            .iter()
+            .map(|(c, n)| (c.as_str(), *n))
+            .collect();
+        assert_eq!(
+            causes,
+            [
+                (
+                    "while looking for the steady state of the wild type: `X` went negative (…) at t = … min with the bdf solver",
+                    2
+                ),
+                (
+                    "experiment `b`: `Y` became non-finite at t = … min with the bdf solver",
+                    1
+                ),
+            ]
+        );
+        let text = crate::output::compare::ensemble_text(&summary);
+        assert!(text.contains("why samples failed"), "{text}");
+        assert!(
+            text.contains("    2 × while looking for the steady state"),
+            "{text}"
+        );
+    }
+
+    /// Samples that failed the same way share a cause, whatever their numbers; names
+    /// keep their digits.
+    #[test]
+    fn causes_leave_the_numbers_out() {
+        let a = "experiment `am580_slice`: `GluA1A2_surf` went negative (-1.000e-8) at t = 1492.016144 min with the bdf solver\nhelp: tighten --rtol/--atol";
+        let b = "experiment `am580_slice`: `GluA1A2_surf` went negative (-2.5e-7) at t = 12 min with the bdf solver\nhelp: other";
+        assert_eq!(cause(a), cause(b));
+        assert_eq!(
+            cause(a),
+            "experiment `am580_slice`: `GluA1A2_surf` went negative (…) at t = … min with the bdf solver"
+        );
+        assert_ne!(cause(a), cause(&a.replace("am580_slice", "a484954_bath")));
+        let steady = "experiment `ketamine_slice`: while looking for the steady state of the wild type: `CaMKII` became non-finite at t = 846.5 min with the bdf solver";
+        assert_eq!(
+            cause(steady),
+            cause(&steady.replace("ketamine_slice", "ttx_apv")),
+            "the same genotype's steady state, whichever experiment asked"
+        );
+        assert!(cause(steady).starts_with("while looking for the steady state of the wild type"));
+        assert_eq!(
+            cause("`CaMKII` became non-finite at t = 846.5 min with the dopri5 solver"),
+            "`CaMKII` became non-finite at t = … min with the dopri5 solver"
+        );
+    }
 
     #[test]
     fn spearman_parts() {

@@ -240,6 +240,9 @@ pub fn json(c: &Comparison) -> String {
     s
 }
 
+/// How many causes of failure the ensemble text lists per hypothesis.
+const FAILURE_CAUSES: usize = 3;
+
 /// An ensemble's summary: per expectation, the share of samples that pass under each
 /// hypothesis, then what moves the base hypothesis's predictions most.
 pub fn ensemble_text(s: &crate::analysis::ensemble::Summary) -> String {
@@ -282,6 +285,28 @@ pub fn ensemble_text(s: &crate::analysis::ensemble::Summary) -> String {
         failed.push_str(&format!("  {n:>w$}"));
     }
     push_line(&mut out, &failed);
+    if s.failures.iter().any(|f| !f.is_empty()) {
+        out.push_str("\nwhy samples failed (the most common causes)\n");
+        for (h, causes) in s.hypotheses.iter().zip(&s.failures) {
+            if causes.is_empty() {
+                continue;
+            }
+            push_line(&mut out, &format!("  {h}:"));
+            for (text, n) in causes.iter().take(FAILURE_CAUSES) {
+                wrap_line(&mut out, &format!("    {n} × {text}"), "        ");
+            }
+            if causes.len() > FAILURE_CAUSES {
+                let rest: usize = causes[FAILURE_CAUSES..].iter().map(|(_, n)| n).sum();
+                push_line(
+                    &mut out,
+                    &format!(
+                        "    {rest} more, of {} other causes",
+                        causes.len() - FAILURE_CAUSES
+                    ),
+                );
+            }
+        }
+    }
     if let Some(base) = s.hypotheses.first() {
         out.push_str(&format!(
             "\nparameters that move {base}'s predictions most (Spearman ρ)\n"
