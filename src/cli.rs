@@ -148,6 +148,10 @@ enum Command {
         /// Write the samples' records (JSON) here, for `merge`
         #[arg(long, short)]
         out: Option<PathBuf>,
+        /// Judge a sample whose experiments fail again, at tolerances 100 times tighter
+        /// (a solver failure at the manifest's tolerances is not a verdict on the draw)
+        #[arg(long)]
+        retry: bool,
     },
     /// Combine the records of ensemble shards into the summary of one run
     Merge {
@@ -368,7 +372,15 @@ pub fn run(cli: Cli) -> ExitCode {
             seed,
             shard,
             out,
-        } => ui.ensemble(&manifest, samples, seed, shard.as_deref(), out.as_deref()),
+            retry,
+        } => ui.ensemble(
+            &manifest,
+            samples,
+            seed,
+            shard.as_deref(),
+            out.as_deref(),
+            retry,
+        ),
         Command::Merge { parts, format } => ui.merge(&parts, format),
         Command::Bench {
             file,
@@ -772,6 +784,7 @@ impl Ui {
         seed: u64,
         shard: Option<&str>,
         out: Option<&Path>,
+        retry: bool,
     ) -> Result<(), Failed> {
         let shard = match shard {
             None => (1, 1),
@@ -797,6 +810,7 @@ impl Ui {
             shard,
             default: project.ensemble.default,
             distributions: project.ensemble.distributions.clone(),
+            retry,
         };
         let mine = (0..samples).filter(|i| i % shard.1 == shard.0 - 1).count();
         let bar = progress(mine, "samples");

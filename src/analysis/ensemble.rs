@@ -45,6 +45,8 @@ pub struct Spec {
     pub shard: (usize, usize),
     pub default: Dist,
     pub distributions: BTreeMap<String, Dist>,
+    /// Judge a failed sample again at `RETRY_TIGHTER` times tighter tolerances.
+    pub retry: bool,
 }
 
 /// One sample: the values drawn and, per hypothesis, each expectation's prediction
@@ -57,8 +59,14 @@ pub struct Sample {
     /// prediction failed.
     pub values: Vec<Vec<Option<f64>>>,
     pub passes: Vec<Vec<Option<bool>>>,
-    /// `failed[h]`: why some experiment of this sample could not be run.
+    /// `failed[h]`: why some experiment of this sample could not be run, at the
+    /// manifest's tolerances and again at `RETRY_TIGHTER` times tighter ones.
     pub failed: Vec<Option<String>>,
+    /// `retried[h]`: an experiment failed at the manifest's tolerances and the sample was
+    /// judged again at tighter ones; where that run went through, its verdicts are the
+    /// sample's.
+    #[serde(default)]
+    pub retried: Vec<bool>,
 }
 
 /// The records of one shard (or of a whole run: shard 1 of 1).
@@ -72,6 +80,9 @@ pub struct Partial {
     pub samples_total: usize,
     pub seed: u64,
     pub shard: (usize, usize),
+    /// Whether failed samples were judged again at tighter tolerances.
+    #[serde(default)]
+    pub retry: bool,
     pub samples: Vec<Sample>,
 }
 
@@ -89,6 +100,12 @@ pub struct Summary {
     /// `failures[h]`: why those samples failed, each cause (the first line of the error,
     /// its numbers left out) with how many samples it stopped, the most common first.
     pub failures: Vec<Vec<(String, usize)>>,
+    /// Samples judged again at tighter tolerances after a failure, per hypothesis, and
+    /// how many of them then ran.
+    pub retried: Vec<usize>,
+    pub rescued: Vec<usize>,
+    /// Whether the run judged failed samples again (`--retry`).
+    pub retry: bool,
     /// `pass_fraction[e][h]`.
     pub pass_fraction: Vec<Vec<f64>>,
     /// `drivers[e][h]`: up to three (parameter, Spearman ρ), largest |ρ| first.
@@ -172,15 +189,17 @@ pub fn run(
             // the end of the run does not leave a core idle.
             let judged: Vec<Judged> = hypotheses
                 .par_iter()
-                .map(|h| judge_sample(&h.checked, &params, &rows, settings))
+                .map(|h| judge_sample(&h.checked, &params, &rows, settings, spec.retry))
                 .collect();
             let mut values = Vec::new();
             let mut passes = Vec::new();
             let mut failed = Vec::new();
-            for (v, p, f) in judged {
+            let mut retried = Vec::new();
+            for (v, p, f, r) in judged {
                 values.push(v);
                 passes.push(p);
                 failed.push(f);
+                retried.push(r);
             }
             if let Some(tick) = tick {
                 tick();
@@ -191,6 +210,7 @@ pub fn run(
                 values,
                 passes,
                 failed,
+                retried,
             }
         })
         .collect();
@@ -214,19 +234,53 @@ pub fn run(
         samples_total: spec.samples,
         seed: spec.seed,
         shard: spec.shard,
+        retry: spec.retry,
         samples,
     }
 }
 
-type Judged = (Vec<Option<f64>>, Vec<Option<bool>>, Option<String>);
+/// A sample whose experiments fail at the manifest's tolerances is judged again with
+/// both tolerances this many times smaller. Some draws make the model stiff enough that
+/// the solver leaves the physical range at rtol 1e-6 (a receptor pool driven below zero
+/// on its way to a steady state) and passes at 1e-8, reaching a steady state with that
+/// pool in the hundreds: a failure of the numerics, not a verdict on the draw.
+pub const RETRY_TIGHTER: f64 = 100.0;
 
-/// One hypothesis under one draw of parameters.
+type Judged = (Vec<Option<f64>>, Vec<Option<bool>>, Option<String>, bool);
+
+/// One hypothesis under one draw of parameters, judged again at tighter tolerances if
+/// an experiment fails and `retry` is set.
 fn judge_sample(
     checked: &Checked,
     params: &BTreeMap<String, f64>,
     rows: &[String],
     settings: &Settings,
+    retry: bool,
 ) -> Judged {
+    let (values, passes, failed) = judge_at(checked, params, rows, settings);
+    let error = match failed {
+        Some(error) if retry => error,
+        failed => return (values, passes, failed, false),
+    };
+    let tighter = Settings {
+        rtol: settings.rtol / RETRY_TIGHTER,
+        atol: settings.atol / RETRY_TIGHTER,
+        ..settings.clone()
+    };
+    match judge_at(checked, params, rows, &tighter) {
+        (values, passes, None) => (values, passes, None, true),
+        // Still failing: the verdicts and message at the manifest's tolerances stand.
+        (_, _, Some(_)) => (values, passes, Some(error), true),
+    }
+}
+
+/// One hypothesis under one draw of parameters at the given tolerances.
+fn judge_at(
+    checked: &Checked,
+    params: &BTreeMap<String, f64>,
+    rows: &[String],
+    settings: &Settings,
+) -> (Vec<Option<f64>>, Vec<Option<bool>>, Option<String>) {
     let mut sampled = checked.clone();
     for (k, p) in checked.model.params.iter().enumerate() {
         if let Some(v) = params.get(&p.name) {
@@ -264,9 +318,10 @@ pub fn summarize(parts: &[Partial]) -> Result<Summary, String> {
             || p.expectations != first.expectations
             || p.seed != first.seed
             || p.samples_total != first.samples_total
+            || p.retry != first.retry
         {
             return Err(format!(
-                "shard {}/{} comes from another run (its seed, samples, hypotheses or expectations differ)",
+                "shard {}/{} comes from another run (its seed, samples, hypotheses, expectations or --retry differ)",
                 p.shard.0, p.shard.1
             ));
         }
@@ -296,6 +351,18 @@ pub fn summarize(parts: &[Partial]) -> Result<Summary, String> {
     let rows = first.expectations.len();
     let failed = (0..h_count)
         .map(|h| samples.iter().filter(|s| s.failed[h].is_some()).count())
+        .collect();
+    let was_retried = |s: &Sample, h: usize| s.retried.get(h).copied().unwrap_or(false);
+    let retried = (0..h_count)
+        .map(|h| samples.iter().filter(|s| was_retried(s, h)).count())
+        .collect();
+    let rescued = (0..h_count)
+        .map(|h| {
+            samples
+                .iter()
+                .filter(|s| was_retried(s, h) && s.failed[h].is_none())
+                .count()
+        })
         .collect();
     let failures = (0..h_count)
         .map(|h| {
@@ -353,6 +420,9 @@ pub fn summarize(parts: &[Partial]) -> Result<Summary, String> {
         seed: first.seed,
         failed,
         failures,
+        retried,
+        rescued,
+        retry: first.retry,
         pass_fraction,
         drivers,
     })
@@ -465,6 +535,7 @@ mod tests {
                 values: vec![vec![None]],
                 passes: vec![vec![Some(f.is_none())]],
                 failed: vec![f.clone()],
+                retried: vec![f.is_some()],
             })
             .collect();
         let partial = Partial {
@@ -475,6 +546,7 @@ mod tests {
             samples_total: 4,
             seed: 1,
             shard: (1, 1),
+            retry: true,
             samples,
         };
         let summary = summarize(&[partial]).expect("whole");

@@ -280,11 +280,38 @@ pub fn ensemble_text(s: &crate::analysis::ensemble::Summary) -> String {
         }
         push_line(&mut out, &line);
     }
+    let tighter = crate::analysis::ensemble::RETRY_TIGHTER;
+    let retry_rows = if s.retry { 2 } else { 0 };
+    for (label, counts) in [
+        (
+            "samples that failed at the manifest's tolerances".to_string(),
+            &s.retried,
+        ),
+        (
+            format!("  then ran at tolerances {tighter}× tighter"),
+            &s.rescued,
+        ),
+    ]
+    .into_iter()
+    .take(retry_rows)
+    {
+        let mut line = format!("{:<first$}", cut(&label, EXPECTATION_WIDTH));
+        for (n, w) in counts.iter().zip(&widths) {
+            line.push_str(&format!("  {n:>w$}"));
+        }
+        push_line(&mut out, &line);
+    }
     let mut failed = format!("{:<first$}", "samples that failed to run");
     for (n, w) in s.failed.iter().zip(&widths) {
         failed.push_str(&format!("  {n:>w$}"));
     }
     push_line(&mut out, &failed);
+    if !s.retry && s.failed.iter().any(|&n| n > 0) {
+        push_line(
+            &mut out,
+            &format!("(--retry judges failed samples again at tolerances {tighter}× tighter)"),
+        );
+    }
     if s.failures.iter().any(|f| !f.is_empty()) {
         out.push_str("\nwhy samples failed (the most common causes)\n");
         for (h, causes) in s.hypotheses.iter().zip(&s.failures) {

@@ -889,6 +889,29 @@ expect pulse: amount at 60 min > 1.5 \"assumption\"
     let partial = pathrules(&["merge", "shard1.json", "shard3.json"], Some(&dir.0));
     assert_eq!(partial.code, 1);
     assert_eq!(partial.stderr, "error: sample 1 is missing\n");
+    // A shard run with --retry does not merge with shards run without it.
+    let retried = pathrules(
+        &[
+            "ensemble",
+            "--samples",
+            "12",
+            "--seed",
+            "5",
+            "--shard",
+            "2/3",
+            "--retry",
+            "--out",
+            "retried2.json",
+        ],
+        Some(&dir.0),
+    );
+    assert_eq!(retried.code, 0, "{}", retried.stderr);
+    let mixed = pathrules(
+        &["merge", "shard1.json", "retried2.json", "shard3.json"],
+        Some(&dir.0),
+    );
+    assert_eq!(mixed.code, 1);
+    assert!(mixed.stderr.contains("--retry"), "{}", mixed.stderr);
 }
 
 /// A parameter whose distribution is `fixed` keeps its declared value: it is neither
