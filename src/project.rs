@@ -205,24 +205,22 @@ pub fn parse(
     let mut settings = Settings::default();
     if let Some(s) = &raw.solver {
         if let Some(m) = &s.method {
-            settings.method = match m.get_ref().as_str() {
-                "bdf" => Method::Bdf,
-                "dopri5" => Method::Dopri5,
-                "dop853" => Method::Dop853,
-                other => {
-                    errors.push(
-                        Diagnostic::error(
-                            format!("[solver] method `{other}` is not a solver"),
-                            span(m.span()),
-                            "unknown",
-                        )
-                        .with_help(
-                            "the methods are `bdf` (stiff, the default), `dopri5` and `dop853`",
-                        ),
-                    );
-                    settings.method
-                }
-            };
+            let choices = [
+                ("bdf", Method::Bdf),
+                ("dopri5", Method::Dopri5),
+                ("dop853", Method::Dop853),
+            ];
+            match choose(m.get_ref(), &choices) {
+                Some(method) => settings.method = method,
+                None => errors.push(
+                    Diagnostic::error(
+                        format!("[solver] method `{}` is not a solver", m.get_ref()),
+                        span(m.span()),
+                        "unknown",
+                    )
+                    .with_help("the methods are `bdf` (stiff, the default), `dopri5` and `dop853`"),
+                ),
+            }
         }
         if let Some(r) = &s.rtol {
             if !(*r.get_ref() > 0.0 && *r.get_ref() < 1.0) {
@@ -254,24 +252,24 @@ pub fn parse(
             settings.max_steps = m;
         }
         if let Some(l) = &s.linear {
-            settings.linear = match l.get_ref().as_str() {
-                "auto" => Linear::Auto,
-                "dense" => Linear::Dense,
-                "sparse" => Linear::Sparse,
-                other => {
-                    errors.push(
-                        Diagnostic::error(
-                            format!("[solver] linear `{other}` is not a choice"),
-                            span(l.span()),
-                            "unknown",
-                        )
-                        .with_help(
-                            "`auto` (the default: dense for small systems, sparse for large or thin ones), `dense` or `sparse`",
-                        ),
-                    );
-                    settings.linear
-                }
-            };
+            let choices = [
+                ("auto", Linear::Auto),
+                ("dense", Linear::Dense),
+                ("sparse", Linear::Sparse),
+            ];
+            match choose(l.get_ref(), &choices) {
+                Some(linear) => settings.linear = linear,
+                None => errors.push(
+                    Diagnostic::error(
+                        format!("[solver] linear `{}` is not a choice", l.get_ref()),
+                        span(l.span()),
+                        "unknown",
+                    )
+                    .with_help(
+                        "`auto` (the default: dense for small systems, sparse for large or thin ones), `dense` or `sparse`",
+                    ),
+                ),
+            }
         }
     }
     if !errors.is_empty() {
@@ -303,4 +301,9 @@ pub fn parse(
 
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or(s)
+}
+
+/// The value named `name` among `choices`.
+fn choose<T: Copy>(name: &str, choices: &[(&str, T)]) -> Option<T> {
+    choices.iter().find(|(n, _)| *n == name).map(|&(_, v)| v)
 }

@@ -281,31 +281,20 @@ pub fn ensemble_text(s: &crate::analysis::ensemble::Summary) -> String {
         push_line(&mut out, &line);
     }
     let tighter = crate::analysis::ensemble::RETRY_TIGHTER;
-    let retry_rows = if s.retry { 2 } else { 0 };
-    for (label, counts) in [
-        (
-            "samples that failed at the manifest's tolerances".to_string(),
-            &s.retried,
-        ),
-        (
-            format!("  then ran at tolerances {tighter}× tighter"),
-            &s.rescued,
-        ),
-    ]
-    .into_iter()
-    .take(retry_rows)
-    {
-        let mut line = format!("{:<first$}", cut(&label, EXPECTATION_WIDTH));
+    let count_row = |out: &mut String, label: &str, counts: &[usize]| {
+        let mut line = format!("{label:<first$}");
         for (n, w) in counts.iter().zip(&widths) {
             line.push_str(&format!("  {n:>w$}"));
         }
-        push_line(&mut out, &line);
+        push_line(out, &line);
+    };
+    if s.retry {
+        let label = "samples that failed at the manifest's tolerances";
+        count_row(&mut out, label, &s.retried);
+        let label = format!("  then ran at tolerances {tighter}× tighter");
+        count_row(&mut out, &label, &s.rescued);
     }
-    let mut failed = format!("{:<first$}", "samples that failed to run");
-    for (n, w) in s.failed.iter().zip(&widths) {
-        failed.push_str(&format!("  {n:>w$}"));
-    }
-    push_line(&mut out, &failed);
+    count_row(&mut out, "samples that failed to run", &s.failed);
     if !s.retry && s.failed.iter().any(|&n| n > 0) {
         push_line(
             &mut out,

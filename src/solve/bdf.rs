@@ -8,6 +8,7 @@
 //! every output time is interpolated inside the step that covers it, so no sample ever comes from
 //! beyond the solver's accepted steps. Each accepted step is checked by the [`Guard`].
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -150,11 +151,11 @@ where
         while next < times.len() && times[next] <= t {
             let tn = times[next];
             let sample = if tn >= t {
-                y.clone()
+                y.to_vec()
             } else {
                 flatten(contain(|| solver.interpolate_inplace(tn, &mut scratch)))
                     .map_err(|m| run.crate_error(t, &m))?;
-                M::components(&scratch)
+                M::components(&scratch).into_owned()
             };
             guard.emit(tn, sample, sink)?;
             next += 1;
@@ -162,7 +163,7 @@ where
         if matches!(reason, OdeSolverStopReason::TstopReached) || next == times.len() {
             // The stop time is reached up to round-off, so any output left is the final state.
             for &tn in &times[next..] {
-                guard.emit(tn, y.clone(), sink)?;
+                guard.emit(tn, y.to_vec(), sink)?;
             }
             break;
         }
@@ -183,9 +184,11 @@ trait Written: Matrix<T = f64> {
         pattern: &[(usize, usize)],
     ) -> Result<(Vec<usize>, Option<Self::Sparsity>), String>;
     fn values_mut(&mut self) -> &mut [f64];
-    /// A copy of a vector's components (diffsol's `clone_as_vec` goes element by element
-    /// through nalgebra's iterator, a tenth of a simulation's time on the shipped model).
-    fn components(v: &Self::V) -> Vec<f64>;
+    /// A vector's components: borrowed where the vector is one slice, as nalgebra's is, so
+    /// reading the state after each step copies nothing (diffsol's `clone_as_vec` goes element
+    /// by element through nalgebra's iterator, a tenth of a simulation's time on the shipped
+    /// model).
+    fn components(v: &Self::V) -> Cow<'_, [f64]>;
 }
 
 impl Written for NalgebraMat<f64> {
@@ -199,8 +202,8 @@ impl Written for NalgebraMat<f64> {
     fn values_mut(&mut self) -> &mut [f64] {
         self.inner_mut().as_mut_slice()
     }
-    fn components(v: &Self::V) -> Vec<f64> {
-        v.inner().as_slice().to_vec()
+    fn components(v: &Self::V) -> Cow<'_, [f64]> {
+        Cow::Borrowed(v.inner().as_slice())
     }
 }
 
@@ -226,8 +229,8 @@ impl Written for FaerSparseMat<f64> {
     fn values_mut(&mut self) -> &mut [f64] {
         self.inner_mut()[0].val_mut()
     }
-    fn components(v: &Self::V) -> Vec<f64> {
-        v.clone_as_vec()
+    fn components(v: &Self::V) -> Cow<'_, [f64]> {
+        Cow::Owned(v.clone_as_vec())
     }
 }
 
