@@ -258,11 +258,24 @@ fn add_stats(total: &mut Stats, part: &Stats) {
     total.jac_evals += part.jac_evals;
 }
 
-/// The first window of the steady-state search, in base time units; each next window
-/// is ten times longer, up to `STEADY_LONGEST`. 1e8 minutes (190 years) is far beyond
-/// the slowest synaptic process (protein turnover over days).
-const STEADY_FIRST: f64 = 10.0;
+/// The steady-state search integrates for at most this long, in base time units. 1e8 minutes
+/// (190 years) is far beyond the slowest synaptic process (protein turnover over days).
 const STEADY_LONGEST: f64 = 1e8;
+
+/// The first time at which the search asks whether the state is steady; each next time is
+/// `STEADY_CHECK_GROWTH` times later. Asking after every step would cost a right-hand side per
+/// step; asking at times growing geometrically costs about 40 evaluations over the whole search
+/// and stops it at most that factor later than the first steady step, a fraction of a decade,
+/// which the solver's steps of that age cross in a few steps.
+const STEADY_FIRST_CHECK: f64 = 10.0;
+const STEADY_CHECK_GROWTH: f64 = 1.5;
+
+/// Values this many times smaller than the absolute tolerance are set to zero in a steady
+/// state. They are what is left of a species that decays towards zero without ever reaching it
+/// (a product of a receptor a genotype knocks out), a million times below anything the solver
+/// resolves; left in, a readout in percent of its baseline divides one such remnant by another
+/// and prints a number where it should print nothing.
+const STEADY_NOISE: f64 = 1e-6;
 
 /// A state is steady when no species changes by more than this fraction of its
 /// amount (plus `STEADY_FLOOR`) per base time unit.
@@ -299,45 +312,65 @@ impl std::fmt::Display for SteadyStateError {
     }
 }
 
-/// Integrates from `y0` in windows of growing length until every species is steady,
-/// and returns that state.
+/// Integrates from `y0` as one run of the solver until every species is steady, and
+/// returns that state. The state is the solver's own at an accepted step, as the windows of
+/// growing length this search once used ended on one, but the solver is never restarted.
 pub fn steady_state(
     system: &System,
     y0: &[f64],
     settings: &Settings,
 ) -> Result<Vec<f64>, SteadyStateError> {
-    let mut y = y0.to_vec();
-    let mut dy = vec![0.0; y.len()];
-    let mut elapsed = 0.0;
-    let mut window = STEADY_FIRST;
-    loop {
-        system.rhs(&y, &mut dy);
-        let worst = y
-            .iter()
-            .zip(&dy)
-            .enumerate()
-            .map(|(i, (v, d))| (i, d.abs() / (v.abs() + STEADY_FLOOR)))
-            .max_by(|a, b| a.1.total_cmp(&b.1));
-        match worst {
-            None => return Ok(y),
-            Some((_, r)) if r <= STEADY_RELATIVE_RATE => return Ok(y),
-            Some((i, _)) if window > STEADY_LONGEST => {
-                return Err(SteadyStateError::NotReached {
-                    time: elapsed,
-                    species: system.species_names()[i].clone(),
-                    rate: dy[i],
-                });
-            }
-            Some(_) => {}
-        }
-        let part = solve::solve(system, 0.0, &y, &[0.0, window], settings)
-            .map_err(SteadyStateError::Solve)?;
-        if let Some(last) = part.states.last() {
-            y.clone_from(last);
-        }
-        elapsed += window;
-        window *= 10.0;
+    let mut dy = vec![0.0; y0.len()];
+    if unsteady(system, y0, &mut dy).is_none() {
+        return Ok(without_remnants(y0.to_vec(), settings));
     }
+    let next_check = std::cell::Cell::new(STEADY_FIRST_CHECK);
+    let scratch = std::cell::RefCell::new(vec![0.0; y0.len()]);
+    let done = |t: f64, y: &[f64]| {
+        if t < next_check.get() {
+            return false;
+        }
+        while next_check.get() <= t {
+            next_check.set(next_check.get() * STEADY_CHECK_GROWTH);
+        }
+        unsteady(system, y, &mut scratch.borrow_mut()).is_none()
+    };
+    let settled = solve::settle(system, 0.0, y0, STEADY_LONGEST, settings, &done)
+        .map_err(SteadyStateError::Solve)?;
+    let state = without_remnants(settled.state, settings);
+    match unsteady(system, &state, &mut dy) {
+        None => Ok(state),
+        Some(i) => Err(SteadyStateError::NotReached {
+            time: settled.time,
+            species: system.species_names()[i].clone(),
+            rate: dy[i],
+        }),
+    }
+}
+
+/// `y` with every value below `STEADY_NOISE` times the absolute tolerance set to zero.
+fn without_remnants(mut y: Vec<f64>, settings: &Settings) -> Vec<f64> {
+    for v in &mut y {
+        if v.abs() < STEADY_NOISE * settings.atol {
+            *v = 0.0;
+        }
+    }
+    y
+}
+
+/// The species that changes fastest relative to its amount at `y`, if any changes faster than
+/// `STEADY_RELATIVE_RATE`; `dy` receives the rates.
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
+fn unsteady(system: &System, y: &[f64], dy: &mut [f64]) -> Option<usize> {
+    system.rhs(y, dy);
+    y.iter()
+        .zip(dy.iter())
+        .enumerate()
+        .map(|(i, (v, d))| (i, d.abs() / (v.abs() + STEADY_FLOOR)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        // A rate that is not a number is not steady either.
+        .filter(|&(_, r)| !(r <= STEADY_RELATIVE_RATE))
+        .map(|(i, _)| i)
 }
 
 #[cfg(test)]
@@ -424,6 +457,27 @@ mod tests {
             (y[0] - 1.0).abs() < 1e-7 && (y[1] - 2.0).abs() < 1e-7,
             "{y:?}"
         );
+    }
+
+    /// What a knocked-out receptor leaves behind decays towards zero without reaching it; the
+    /// steady state holds exact zeros there, so a readout in percent of such a baseline is
+    /// 0/0 (no number) rather than one remnant of round-off over another. C, made and lost
+    /// on its own, settles at 2 and is untouched.
+    #[test]
+    fn remnants_of_a_species_decaying_to_zero_are_zero_at_steady_state() {
+        let sys = compile(
+            "species A = 1 uM, B = 0 uM, C = 0 uM\nconvert: A -> B @ 1 /min\nlose: B -> @ 0.01 /min\nmake: -> C ; 1 uM/min\nloss: C -> @ 0.5 /min\n",
+        );
+        let y = steady_state(&sys, &sys.initial, &Settings::default()).expect("steady");
+        assert_eq!(&y[..2], &[0.0, 0.0]);
+        assert!((y[2] - 2.0).abs() < 1e-6, "{y:?}");
+        // A state that is already steady keeps its values but not its remnants: B's 1e-20
+        // changes at 1e-23 per minute, steady by any measure, and is 1e-11 of atol.
+        let sys = compile(
+            "species B = 1e-20 uM, C = 2 uM, D = 1e-12 uM\nlose: B -> @ 0.001 /min\nmake: -> C ; 1 uM/min\nloss: C -> @ 0.5 /min\n",
+        );
+        let y = steady_state(&sys, &sys.initial, &Settings::default()).expect("steady");
+        assert_eq!(y, vec![0.0, 2.0, 1e-12]);
     }
 
     /// Synthesis with no loss has no steady state; the error names the species.

@@ -147,6 +147,10 @@ where
             Err(_) => f64::NAN,
         };
         guard.check_step(t_prev, t, &y, &mut value_at)?;
+        if run.is_done(t, &y) {
+            guard.emit(t, y.to_vec(), sink)?;
+            break;
+        }
 
         while next < times.len() && times[next] <= t {
             let tn = times[next];

@@ -49,6 +49,8 @@ struct Watch<'g, 'p> {
     /// dy/dt at (t, y), for interpolating inside the next step.
     f: Vec<f64>,
     violation: Option<SolveError>,
+    /// Set when the run's stopping condition held after the last accepted step.
+    done: bool,
 }
 
 /// The system handed to ode_solvers: the model's state followed by the segment's clock.
@@ -83,7 +85,10 @@ impl System<f64, DVector<f64>> for Rhs<'_, '_, '_, '_> {
         w.y.copy_from_slice(y_now);
         w.f.copy_from_slice(f_now);
         match checked {
-            Ok(()) => false,
+            Ok(()) => {
+                w.done = self.run.is_done(t, &w.y);
+                w.done
+            }
             Err(e) => {
                 w.violation = Some(e);
                 true
@@ -117,6 +122,7 @@ pub(super) fn integrate(
         y: y0.to_vec(),
         f: f0,
         violation: None,
+        done: false,
     };
     let mut t = t0;
     // Zero asks ode_solvers to estimate the first step from the initial slope.
@@ -140,6 +146,10 @@ pub(super) fn integrate(
             steps += seg.accepted;
             if let Some(e) = watch.violation.take() {
                 return Err(e);
+            }
+            if watch.done {
+                watch.guard.emit(watch.t, watch.y.clone(), sink)?;
+                break;
             }
             match seg.result {
                 Ok(()) => {}

@@ -339,6 +339,54 @@ pub fn solve(
     times: &[f64],
     settings: &Settings,
 ) -> Result<Trajectory, SolveError> {
+    integrate(problem, t0, y0, times, settings, None)
+}
+
+/// A condition on the time and state after an accepted step: once it holds, [`settle`] stops.
+pub type Done<'a> = &'a dyn Fn(f64, &[f64]) -> bool;
+
+/// Where [`settle`] stopped: the first accepted step after which its condition held, or the end.
+#[derive(Clone, Debug)]
+pub struct Settled {
+    pub time: f64,
+    pub state: Vec<f64>,
+    pub stats: Stats,
+}
+
+/// Integrates from (t0, y0) towards `t_end` as one run of the method, and stops at the first
+/// accepted step after which `done` holds, or at `t_end`. The state returned is that step's own
+/// (never an interpolation), checked and clamped like every output of [`solve`]. One run, where
+/// a sequence of windows would restart the method at order one with a small step at each.
+pub fn settle(
+    problem: &dyn Problem,
+    t0: f64,
+    y0: &[f64],
+    t_end: f64,
+    settings: &Settings,
+    done: Done,
+) -> Result<Settled, SolveError> {
+    let run = integrate(problem, t0, y0, &[t_end], settings, Some(done))?;
+    let (time, state) = match (run.times.last(), run.states.last()) {
+        (Some(&t), Some(y)) => (t, y.clone()),
+        _ => (t0, y0.to_vec()),
+    };
+    Ok(Settled {
+        time,
+        state,
+        stats: run.stats,
+    })
+}
+
+/// [`solve`], stopping early at the first accepted step after which `done` holds: the output is
+/// then that step's state alone.
+fn integrate(
+    problem: &dyn Problem,
+    t0: f64,
+    y0: &[f64],
+    times: &[f64],
+    settings: &Settings,
+    done: Option<Done>,
+) -> Result<Trajectory, SolveError> {
     validate(problem, t0, y0, times, settings).map_err(|msg| SolveError {
         time: t0,
         kind: SolveErrorKind::BadSettings(msg),
@@ -368,6 +416,7 @@ pub fn solve(
                 problem,
                 settings,
                 counters: &counters,
+                done,
             };
             // A rate that is already non-finite at the start is named here: inside a solver it
             // would only surface later as a step failure with no component attached.
@@ -464,9 +513,16 @@ pub(crate) struct Run<'a> {
     problem: &'a dyn Problem,
     settings: &'a Settings,
     counters: &'a Counters,
+    /// Where to stop early, checked after every accepted step (see [`settle`]).
+    done: Option<Done<'a>>,
 }
 
 impl Run<'_> {
+    /// Whether the run should stop after the accepted step to (t, y).
+    fn is_done(&self, t: f64, y: &[f64]) -> bool {
+        self.done.is_some_and(|done| done(t, y))
+    }
+
     /// Evaluate the right-hand side, counting the call and remembering the first component whose
     /// rate came out non-finite at a finite state, so a later step failure can be blamed on it.
     fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {

@@ -928,3 +928,40 @@ fn a_fast_decay_sampled_sparsely_never_shows_a_negative_value() {
         }
     }
 }
+
+/// `settle` stops at the first accepted step after which its condition holds, with that
+/// step's own state, for every method: A decays at k = 1 from 1, and the condition
+/// A < 1e-3 first holds after t = ln 1000 ≈ 6.91. The state returned is the closed form at
+/// the time returned to 1e-6 relative (the run's rtol is 1e-8), and the run ends well short
+/// of its end at t = 1e6.
+#[test]
+fn settle_stops_at_the_first_step_where_its_condition_holds() {
+    for method in ALL {
+        let done = |_t: f64, y: &[f64]| y[0] < 1e-3;
+        let s =
+            settle(&Decay { k: 1.0 }, 0.0, &[1.0], 1e6, &tight(method), &done).expect("settles");
+        assert!(s.state[0] < 1e-3, "{method}: A = {}", s.state[0]);
+        assert!(
+            s.time > 1000f64.ln() && s.time < 20.0,
+            "{method}: stopped at t = {}",
+            s.time
+        );
+        assert!(
+            rel_err(s.state[0], (-s.time).exp()) < 1e-6,
+            "{method}: A({}) = {}",
+            s.time,
+            s.state[0]
+        );
+    }
+}
+
+/// A condition that never holds runs `settle` to its end, where the state is the closed form.
+#[test]
+fn settle_without_its_condition_runs_to_the_end() {
+    for method in ALL {
+        let never = |_t: f64, _y: &[f64]| false;
+        let s = settle(&Decay { k: 0.5 }, 0.0, &[2.0], 4.0, &tight(method), &never).expect("runs");
+        assert_eq!(s.time, 4.0, "{method}");
+        assert!(rel_err(s.state[0], 2.0 * (-2f64).exp()) < 1e-6, "{method}");
+    }
+}

@@ -518,7 +518,7 @@ expect e: level at 30 min > 0 \"none\"
     assert_eq!(
         run.stderr,
         "error: experiment `e_fast`: the genotype `fast` has no steady state to start from: \
-         after 1.111e8 min, `A` still changes by 1.000e-1 per min\n\
+         after 1.000e8 min, `A` still changes by 1.000e-1 per min\n\
          help: a species that is made but never removed (or removed but never made) grows \
          without bound; give it a loss or a source, or add `start initial` to the experiment \
          to start from the declared initial values\n"
