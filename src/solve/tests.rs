@@ -965,3 +965,20 @@ fn settle_without_its_condition_runs_to_the_end() {
         assert!(rel_err(s.state[0], 2.0 * (-2f64).exp()) < 1e-6, "{method}");
     }
 }
+
+/// A run that starts at a steady state and stays there is a handful of BDF steps: A ⇌ B at
+/// equilibrium (A = 1, B = 2 with kf = 2, kr = 1) over 1e4 time units takes 13. diffsol's first
+/// step would be 1e-4 there (its fallback for a slope near zero), and growing it from there took
+/// 174 steps; the first step estimated from the curvature starts at a sizeable part of the run.
+#[test]
+fn a_run_at_steady_state_takes_few_steps() {
+    let p = Reversible { kf: 2.0, kr: 1.0 };
+    let times = [0.0, 1e4];
+    let traj = solve(&p, 0.0, &[1.0, 2.0], &times, &Settings::default()).expect("solves");
+    assert!(traj.stats.steps <= 20, "{} steps", traj.stats.steps);
+    let end = &traj.states[1];
+    assert!(
+        (end[0] - 1.0).abs() < 1e-9 && (end[1] - 2.0).abs() < 1e-9,
+        "{end:?}"
+    );
+}
