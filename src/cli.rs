@@ -246,8 +246,9 @@ struct SolverArgs {
     #[arg(long)]
     max_steps: Option<usize>,
     /// The bdf solver's linear algebra: `dense`, `sparse` (faer's sparse LU, for large
-    /// networks) or `auto` (sparse from 150 species, or from 30 when the Jacobian has at
-    /// most 4 terms per row on average)
+    /// networks), `krylov` (faer's BiCGSTAB, no factorisation: for large networks whose LU
+    /// fills in, such as reactions between random partners) or `auto` (sparse from 150
+    /// species, or from 30 when the Jacobian has at most 4 terms per row on average)
     #[arg(long, value_enum, default_value_t = LinearArg::Auto)]
     linear: LinearArg,
 }
@@ -257,6 +258,7 @@ enum LinearArg {
     Auto,
     Dense,
     Sparse,
+    Krylov,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -1159,6 +1161,7 @@ impl Ui {
                 LinearArg::Auto => Linear::Auto,
                 LinearArg::Dense => Linear::Dense,
                 LinearArg::Sparse => Linear::Sparse,
+                LinearArg::Krylov => Linear::Krylov,
             },
             ..Settings::default()
         };

@@ -256,6 +256,7 @@ pub fn parse(
                 ("auto", Linear::Auto),
                 ("dense", Linear::Dense),
                 ("sparse", Linear::Sparse),
+                ("krylov", Linear::Krylov),
             ];
             match choose(l.get_ref(), &choices) {
                 Some(linear) => settings.linear = linear,

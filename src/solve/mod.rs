@@ -15,6 +15,7 @@
 mod bdf;
 mod explicit;
 mod guard;
+mod krylov;
 #[cfg(test)]
 mod tests;
 
@@ -88,7 +89,7 @@ impl fmt::Display for Method {
 /// The matrix and linear solver inside the stiff method's Newton iterations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Linear {
-    /// Dense below a measured size, sparse from it.
+    /// Dense below a measured size, sparse LU or BiCGSTAB from it.
     #[default]
     Auto,
     /// A dense matrix and nalgebra's LU: cheapest for small systems, O(n³) per factorisation.
@@ -96,16 +97,21 @@ pub enum Linear {
     /// A sparse matrix and faer's sparse LU, with the pattern from the problem: for large
     /// networks, where each species reacts with few others.
     Sparse,
+    /// A sparse matrix and faer's BiCGSTAB with a Jacobi preconditioner, no factorisation: for
+    /// large networks whose LU fills in (reactions between random partners).
+    Krylov,
 }
 
 impl Linear {
     /// Which one `Auto` picks for a system of `n` components whose Jacobian pattern has
     /// `terms` entries (repeats counted): sparse for large systems, and for middling ones
     /// whose rows are nearly empty (on average), where the sparse LU has little fill-in;
-    /// dense whatever the size when a quarter or more of the matrix is filled.
+    /// BiCGSTAB for large systems whose rows are not, where the LU fills in; dense whatever
+    /// the size when a quarter or more of the matrix is filled.
     pub fn resolve(self, n: usize, terms: usize) -> Linear {
         match self {
             Linear::Auto if terms.saturating_mul(4) >= n.saturating_mul(n) => Linear::Dense,
+            Linear::Auto if n >= bdf::KRYLOV_FROM && terms > bdf::THIN_ROW * n => Linear::Krylov,
             Linear::Auto if n >= bdf::SPARSE_FROM => Linear::Sparse,
             Linear::Auto if n >= bdf::SPARSE_THIN_FROM && terms <= bdf::THIN_ROW * n => {
                 Linear::Sparse
@@ -122,6 +128,7 @@ impl fmt::Display for Linear {
             Linear::Auto => "auto",
             Linear::Dense => "dense",
             Linear::Sparse => "sparse",
+            Linear::Krylov => "krylov",
         })
     }
 }

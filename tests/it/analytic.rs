@@ -163,10 +163,10 @@ fn compartment_volumes_scale_transfer_between_compartments() {
 
 /// A chain S0 → S1 → … → S(n−1) → ∅, all at rate k, from S0 = 1: Sᵢ(t) is the Poisson
 /// probability (kt)ⁱe^(−kt)/i!. With 300 species `Linear::Auto` takes the sparse LU; the
-/// dense LU must give the same numbers, both within 1e-6 relative (plus 1e-10 absolute, for
-/// the far tail) of the closed form.
+/// dense LU and BiCGSTAB must give the same numbers, all within 1e-6 relative (plus 1e-10
+/// absolute, for the far tail) of the closed form.
 #[test]
-fn long_chain_is_poisson_with_dense_and_sparse_lu() {
+fn long_chain_is_poisson_with_dense_and_sparse_lu_and_bicgstab() {
     let n = 300;
     let names: Vec<String> = (0..n).map(|i| format!("S{i}")).collect();
     let mut text = format!(
@@ -190,7 +190,7 @@ fn long_chain_is_poisson_with_dense_and_sparse_lu() {
         (i as f64 * lambda.ln() - lambda - log_i_fact).exp()
     };
     let mut runs = Vec::new();
-    for linear in [Linear::Auto, Linear::Dense] {
+    for linear in [Linear::Auto, Linear::Dense, Linear::Krylov] {
         let settings = Settings {
             linear,
             ..tight(Method::Bdf)
@@ -211,5 +211,75 @@ fn long_chain_is_poisson_with_dense_and_sparse_lu() {
     }
     for (a, b) in runs[0].iter().flatten().zip(runs[1].iter().flatten()) {
         assert_close(*a, *b, 1e-9, 1e-13, "sparse against dense");
+    }
+    // BiCGSTAB solves to a residual of 1e-10, not to round-off, so it agrees with the LU to
+    // well within the tolerances rather than bit for bit.
+    for (a, b) in runs[0].iter().flatten().zip(runs[2].iter().flatten()) {
+        assert_close(*a, *b, 1e-7, 1e-12, "BiCGSTAB against sparse LU");
+    }
+}
+
+/// A random mass-action network of 600 species (each made and lost, and two reversible
+/// bindings A + B ⇌ C per species between random partners, as `scripts/bench.py` builds them)
+/// over a day: `Linear::Auto` takes BiCGSTAB there, and its states agree with the sparse LU's
+/// within 1e-6 relative (plus 1e-12 absolute) at every output, with both at rtol 1e-8.
+#[test]
+fn random_network_with_bicgstab_agrees_with_sparse_lu() {
+    let n = 600;
+    // A fixed linear congruential stream: the network is the same on every run.
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let species: Vec<String> = (0..n)
+        .map(|i| format!("S{i} = {:.3} uM", 0.5 + 1.5 * next()))
+        .collect();
+    let mut text = format!("species {}\n", species.join(", "));
+    for i in 0..n {
+        text.push_str(&format!(
+            "make{i}: -> S{i} ; {:.4} uM/min\nlose{i}: S{i} -> @ {:.4} /min\n",
+            0.01 + 0.09 * next(),
+            0.05 + 0.45 * next()
+        ));
+    }
+    for j in 0..2 * n {
+        let pick = |u: f64| ((u * n as f64) as usize).min(n - 1);
+        let a = pick(next());
+        let b = (a + 1 + pick(next()) % (n - 1)) % n;
+        let mut c = pick(next());
+        while c == a || c == b {
+            c = (c + 1) % n;
+        }
+        text.push_str(&format!(
+            "bind{j}: S{a} + S{b} <-> S{c} @ {:.4} /uM/min, {:.4} /min\n",
+            0.01 + 0.99 * next(),
+            0.01 + 0.99 * next()
+        ));
+    }
+    let times = grid(1440.0, 24);
+    let checked = {
+        let loaded = load_str("random.pathway", &text);
+        pathrules::finish(loaded.model.expect("checks")).expect("compiles")
+    };
+    let terms = pathrules::solve::Problem::jacobian_pattern(&checked.system).len();
+    assert_eq!(Linear::Auto.resolve(n, terms), Linear::Krylov);
+    let run = |linear| {
+        solve(
+            &text,
+            &times,
+            &Settings {
+                linear,
+                ..tight(Method::Bdf)
+            },
+        )
+    };
+    let (krylov, lu) = (run(Linear::Auto), run(Linear::Sparse));
+    for (k, (a, b)) in krylov.iter().zip(&lu).enumerate() {
+        for (i, (x, y)) in a.iter().zip(b).enumerate() {
+            assert_close(*x, *y, 1e-6, 1e-12, &format!("S{i} at t = {}", times[k]));
+        }
     }
 }
