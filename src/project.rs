@@ -267,7 +267,7 @@ pub fn parse(
                         "unknown",
                     )
                     .with_help(
-                        "`auto` (the default: dense for small systems, sparse for large or thin ones), `dense` or `sparse`",
+                        "`auto` (the default: dense for small systems, sparse LU for large or thin ones, BiCGSTAB for large ones whose LU fills in), `dense`, `sparse` or `krylov`",
                     ),
                 ),
             }
