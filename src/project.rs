@@ -210,16 +210,10 @@ pub fn parse(
                 ("dopri5", Method::Dopri5),
                 ("dop853", Method::Dop853),
             ];
+            let help = "the methods are `bdf` (stiff, the default), `dopri5` and `dop853`";
             match choose(m.get_ref(), &choices) {
                 Some(method) => settings.method = method,
-                None => errors.push(
-                    Diagnostic::error(
-                        format!("[solver] method `{}` is not a solver", m.get_ref()),
-                        span(m.span()),
-                        "unknown",
-                    )
-                    .with_help("the methods are `bdf` (stiff, the default), `dopri5` and `dop853`"),
-                ),
+                None => errors.push(not_a_choice("method", m, "a solver", span(m.span()), help)),
             }
         }
         if let Some(r) = &s.rtol {
@@ -258,18 +252,12 @@ pub fn parse(
                 ("sparse", Linear::Sparse),
                 ("krylov", Linear::Krylov),
             ];
+            let help = "`auto` (the default: dense for small systems, sparse LU for large or thin \
+                        ones, BiCGSTAB for large ones whose LU fills in), `dense`, `sparse` or \
+                        `krylov`";
             match choose(l.get_ref(), &choices) {
                 Some(linear) => settings.linear = linear,
-                None => errors.push(
-                    Diagnostic::error(
-                        format!("[solver] linear `{}` is not a choice", l.get_ref()),
-                        span(l.span()),
-                        "unknown",
-                    )
-                    .with_help(
-                        "`auto` (the default: dense for small systems, sparse LU for large or thin ones, BiCGSTAB for large ones whose LU fills in), `dense`, `sparse` or `krylov`",
-                    ),
-                ),
+                None => errors.push(not_a_choice("linear", l, "a choice", span(l.span()), help)),
             }
         }
     }
@@ -302,6 +290,23 @@ pub fn parse(
 
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or(s)
+}
+
+/// The error for a `[solver]` setting whose value is none of its choices: "[solver] {setting}
+/// `value` is not {what}".
+fn not_a_choice(
+    setting: &str,
+    value: &Spanned<String>,
+    what: &str,
+    at: Span,
+    help: &str,
+) -> Diagnostic {
+    Diagnostic::error(
+        format!("[solver] {setting} `{}` is not {what}", value.get_ref()),
+        at,
+        "unknown",
+    )
+    .with_help(help)
 }
 
 /// The value named `name` among `choices`.

@@ -60,20 +60,30 @@ pub(super) fn integrate(
     run: &Run,
     t0: f64,
     y0: &[f64],
+    f0: &[f64],
     times: &[f64],
     guard: &mut Guard,
     sink: &mut Sink,
 ) -> Result<Stats, SolveError> {
     let pattern = run.problem.jacobian_pattern();
+    let t_end = times[times.len() - 1];
+    let start = Start {
+        t0,
+        y0,
+        h0: run
+            .settings
+            .initial_step
+            .or_else(|| first_step(run, t0, y0, f0, t_end)),
+    };
     match run.settings.linear.resolve(y0.len(), pattern.len()) {
         Linear::Sparse => integrate_with::<FaerSparseMat<f64>, FaerSparseLU<f64>>(
-            run, pattern, t0, y0, times, guard, sink,
+            run, pattern, &start, times, guard, sink,
         ),
         Linear::Krylov => {
-            integrate_with::<FaerSparseMat<f64>, Krylov>(run, pattern, t0, y0, times, guard, sink)
+            integrate_with::<FaerSparseMat<f64>, Krylov>(run, pattern, &start, times, guard, sink)
         }
         Linear::Dense | Linear::Auto => integrate_with::<NalgebraMat<f64>, NalgebraLU<f64>>(
-            run, pattern, t0, y0, times, guard, sink,
+            run, pattern, &start, times, guard, sink,
         ),
     }
 }
@@ -81,8 +91,7 @@ pub(super) fn integrate(
 fn integrate_with<M: Written, LS: LinearSolver<M>>(
     run: &Run,
     pattern: Vec<(usize, usize)>,
-    t0: f64,
-    y0: &[f64],
+    start: &Start,
     times: &[f64],
     guard: &mut Guard,
     sink: &mut Sink,
@@ -93,6 +102,7 @@ where
     for<'b> &'b M: MatrixRef<M>,
 {
     let settings = run.settings;
+    let (t0, y0) = (start.t0, start.y0);
     let eqn = match contain(|| Equations::<M>::new(run, pattern, y0)) {
         Ok(Ok(eqn)) => eqn,
         Ok(Err(msg)) | Err(msg) => return Err(run.crate_error(t0, &msg)),
@@ -111,10 +121,7 @@ where
     // diffsol estimates the first step from the initial slope and uses the builder's `h0` only
     // for its sign, so a requested first step is written into the state directly.
     let t_end = times[times.len() - 1];
-    if let Some(h) = settings
-        .initial_step
-        .or_else(|| first_step(run, t0, y0, t_end))
-    {
+    if let Some(h) = start.h0 {
         *state.as_mut().h = h;
     }
     let mut solver =
@@ -204,14 +211,12 @@ where
 /// 100 steps growing the step from there, and now takes 10 (`am580_rarako`). Where the slope is
 /// larger, diffsol's estimate is kept: on the shipped experiments that start with a drug applied
 /// it takes 20 fewer steps than this one. `None` keeps diffsol's.
-fn first_step(run: &Run, t0: f64, y0: &[f64], t_end: f64) -> Option<f64> {
+fn first_step(run: &Run, t0: f64, y0: &[f64], f0: &[f64], t_end: f64) -> Option<f64> {
     let settings = run.settings;
     let weight = |y: f64| 1.0 / (settings.rtol * y.abs() + settings.atol);
     let rms = |v: &mut dyn Iterator<Item = f64>| {
         (v.map(|x| x * x).sum::<f64>() / y0.len().max(1) as f64).sqrt()
     };
-    let mut f0 = vec![0.0; y0.len()];
-    run.rhs(t0, y0, &mut f0);
     let d0 = rms(&mut y0.iter().map(|y| y * weight(*y)));
     let d1 = rms(&mut f0.iter().zip(y0).map(|(f, y)| f * weight(*y)));
     if d0 >= DIFFSOL_SMALL && d1 >= DIFFSOL_SMALL {
@@ -223,7 +228,7 @@ fn first_step(run: &Run, t0: f64, y0: &[f64], t_end: f64) -> Option<f64> {
     let lower = 100.0 * f64::EPSILON * t0.abs().max(t_end.abs());
     let fastest = y0
         .iter()
-        .zip(&f0)
+        .zip(f0)
         .map(|(y, f)| f.abs() / (0.1 * y.abs() + settings.atol))
         .fold(0.0, f64::max);
     let mut upper = 0.1 * span;
@@ -238,13 +243,13 @@ fn first_step(run: &Run, t0: f64, y0: &[f64], t_end: f64) -> Option<f64> {
     let mut h = (lower * upper).sqrt();
     let (mut y1, mut f1) = (vec![0.0; y0.len()], vec![0.0; y0.len()]);
     for _ in 0..4 {
-        for ((a, y), f) in y1.iter_mut().zip(y0).zip(&f0) {
+        for ((a, y), f) in y1.iter_mut().zip(y0).zip(f0) {
             *a = y + h * f;
         }
         run.rhs(t0 + h, &y1, &mut f1);
         let ydd = rms(&mut f1
             .iter()
-            .zip(&f0)
+            .zip(f0)
             .zip(y0)
             .map(|((b, a), y)| (b - a) / h * weight(*y)));
         if !ydd.is_finite() {
@@ -273,6 +278,14 @@ fn first_step(run: &Run, t0: f64, y0: &[f64], t_end: f64) -> Option<f64> {
 /// `set_step_size` in diffsol 0.18's `ode_solver/state.rs`.
 const DIFFSOL_SMALL: f64 = 1e-5;
 const DIFFSOL_FALLBACK_MOST: f64 = 1e-4;
+
+/// Where a run starts: the time, the state, and the first step when it is chosen here rather
+/// than by diffsol (given in the settings, or by [`first_step`]).
+struct Start<'a> {
+    t0: f64,
+    y0: &'a [f64],
+    h0: Option<f64>,
+}
 
 /// A matrix diffsol can factorise and whose storage the Jacobian values are written into.
 trait Written: Matrix<T = f64> {

@@ -15,11 +15,13 @@
 use diffsol::{FaerContext, FaerSparseMat, FaerVec, LaError, LaLinearOp, Matrix, MatrixCommon};
 use diffsol::{Vector, VectorCommon};
 use diffsol_la::LinearSolver;
-use faer::Par;
+use std::cell::RefCell;
+
 use faer::diag::Diag;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::matrix_free::bicgstab::{BicgParams, bicgstab, bicgstab_scratch};
 use faer::matrix_free::{IdentityPrecond, InitialGuessStatus};
+use faer::{Mat, Par};
 
 /// BiCGSTAB stops once the residual is this small relative to the right-hand side.
 const RELATIVE_RESIDUAL: f64 = 1e-10;
@@ -27,11 +29,30 @@ const RELATIVE_RESIDUAL: f64 = 1e-10;
 /// networks need at any step.
 const MOST_ITERATIONS: usize = 250;
 
-/// The Newton matrix and the inverse of its diagonal.
+/// The Newton matrix and the inverse of its diagonal, once the sparsity is known.
 #[derive(Default)]
-pub(super) struct Krylov {
-    matrix: Option<FaerSparseMat<f64>>,
-    inverse_diagonal: Option<Diag<f64>>,
+pub(super) struct Krylov(Option<Ready>);
+
+/// Everything a solve needs, allocated once per run in `set_sparsity`: the matrix, its inverse
+/// diagonal, the right-hand side's copy (BiCGSTAB writes its answer over `x`) and faer's scratch.
+struct Ready {
+    matrix: FaerSparseMat<f64>,
+    inverse_diagonal: Diag<f64>,
+    rhs: RefCell<Mat<f64>>,
+    scratch: RefCell<MemBuffer>,
+}
+
+/// Scratch for a solve with `columns` right-hand sides.
+fn scratch_for(n: usize, matrix: &FaerSparseMat<f64>, columns: usize) -> MemBuffer {
+    let identity = IdentityPrecond { dim: n };
+    let unit = Diag::<f64>::ones(n);
+    MemBuffer::new(bicgstab_scratch(
+        identity,
+        unit.as_ref(),
+        matrix.inner()[0].as_ref(),
+        columns,
+        Par::Seq,
+    ))
 }
 
 impl LinearSolver<FaerSparseMat<f64>> for Krylov {
@@ -43,7 +64,14 @@ impl LinearSolver<FaerSparseMat<f64>> for Krylov {
     ) {
         let matrix =
             FaerSparseMat::new_from_sparsity(op.nrows(), op.ncols(), op.sparsity(), *op.context());
-        self.matrix = Some(matrix);
+        let n = op.ncols();
+        let scratch = RefCell::new(scratch_for(n, &matrix, 1));
+        self.0 = Some(Ready {
+            matrix,
+            inverse_diagonal: Diag::<f64>::ones(n),
+            rhs: RefCell::new(Mat::zeros(n, 1)),
+            scratch,
+        });
     }
 
     fn set_linearisation<
@@ -52,49 +80,47 @@ impl LinearSolver<FaerSparseMat<f64>> for Krylov {
         &mut self,
         op: &C,
     ) {
-        let Some(matrix) = self.matrix.as_mut() else {
+        let Some(ready) = self.0.as_mut() else {
             return;
         };
-        op.matrix_inplace(matrix);
-        let a = &matrix.inner()[0];
-        let n = a.ncols();
-        let mut inverse = Diag::<f64>::zeros(n);
-        for j in 0..n {
+        op.matrix_inplace(&mut ready.matrix);
+        let a = &ready.matrix.inner()[0];
+        for j in 0..a.ncols() {
             let d = a
                 .row_idx_of_col(j)
                 .zip(a.val_of_col(j))
                 .find(|(i, _)| *i == j)
                 .map_or(0.0, |(_, v)| *v);
             // A zero on the diagonal is left unscaled.
-            inverse[j] = if d != 0.0 && d.is_finite() {
+            ready.inverse_diagonal[j] = if d != 0.0 && d.is_finite() {
                 1.0 / d
             } else {
                 1.0
             };
         }
-        self.inverse_diagonal = Some(inverse);
     }
 
     fn solve_in_place(&self, x: &mut FaerVec<f64>) -> Result<(), LaError> {
-        let (Some(matrix), Some(inverse)) = (&self.matrix, &self.inverse_diagonal) else {
+        let Some(ready) = &self.0 else {
             return Err(LaError::Other(
                 "the Newton matrix was never set".to_string(),
             ));
         };
-        let a = matrix.inner()[0].as_ref();
+        let a = ready.matrix.inner()[0].as_ref();
         let n = a.nrows();
-        let rhs = x.inner().clone();
+        let mut rhs = ready.rhs.borrow_mut();
+        let mut scratch = ready.scratch.borrow_mut();
+        let columns = x.inner().ncols();
+        if rhs.ncols() != columns {
+            // Only a batched right-hand side, which the BDF method never passes, lands here.
+            *rhs = Mat::zeros(n, columns);
+            *scratch = scratch_for(n, &ready.matrix, columns);
+        }
+        rhs.copy_from(x.inner());
         let out = x.inner_mut();
         out.fill(0.0);
         let identity = IdentityPrecond { dim: n };
-        let precond = inverse.as_ref();
-        let mut memory = MemBuffer::new(bicgstab_scratch(
-            identity,
-            precond,
-            a,
-            rhs.ncols(),
-            Par::Seq,
-        ));
+        let precond = ready.inverse_diagonal.as_ref();
         let params = BicgParams {
             // The guess is zero, but faer 0.24's BiCGSTAB never leaves a guess declared `Zero`.
             initial_guess: InitialGuessStatus::MaybeNonZero,
@@ -111,7 +137,7 @@ impl LinearSolver<FaerSparseMat<f64>> for Krylov {
             params,
             |_| {},
             Par::Seq,
-            MemStack::new(&mut memory),
+            MemStack::new(&mut scratch),
         )
         .map(|_| ())
         .map_err(|e| LaError::Other(format!("BiCGSTAB did not converge: {e:?}")))

@@ -439,7 +439,7 @@ fn integrate(
                 ));
             }
             stats = match settings.method {
-                Method::Bdf => bdf::integrate(&run, t0, y0, rest, &mut guard, &mut sink)?,
+                Method::Bdf => bdf::integrate(&run, t0, y0, &f0, rest, &mut guard, &mut sink)?,
                 Method::Dopri5 | Method::Dop853 => {
                     explicit::integrate(&run, t0, y0, f0, rest, &mut guard, &mut sink)?
                 }
