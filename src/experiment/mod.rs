@@ -20,6 +20,13 @@ use crate::model::InputId;
 use crate::ode::System;
 use crate::solve::{self, Settings, SolveError, Stats, Trajectory};
 
+/// The most output times one run may ask for: a grid of a million points over 25
+/// readouts is already 200 MB of output, far more than any plot or table needs, and
+/// every grid (an experiment's `run`, the CLI's `--until`/`--every`, `bench --points`)
+/// is held to it where it is written, so a typo such as `every 1e-300 min` is an error
+/// at its location, not an allocation that aborts the process.
+pub const MAX_POINTS: usize = 1_000_000;
+
 /// At `time`, set `input` to `value` (in base units).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Step {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A small model that uses every kind of statement but `import` and `compartment`.
-const GOOD: &str = "\
+pub(crate) const GOOD: &str = "\
 # A small model for the command-line tests.
 units time = min, concentration = uM
 
@@ -29,7 +29,7 @@ chain drug -| A -> B
 ";
 
 /// Two species at their steady state (A = 2, B = 1), so a run leaves them in place.
-const STEADY: &str = "\
+pub(crate) const STEADY: &str = "\
 units time = min, concentration = uM
 species A = 2 uM, B = 1 uM
 make: -> A ; 1 uM/min
@@ -38,14 +38,14 @@ loss: B -> @ 1 /min
 ";
 
 /// What one run of the binary printed and how it exited.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 /// Runs the binary with `args` in `dir` (the crate root if `None`), never coloured.
-fn pathrules(args: &[&str], dir: Option<&Path>) -> Run {
+pub(crate) fn pathrules(args: &[&str], dir: Option<&Path>) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_pathrules"));
     command.arg("--color").arg("never").args(args);
     if let Some(dir) = dir {
@@ -60,10 +60,10 @@ fn pathrules(args: &[&str], dir: Option<&Path>) -> Run {
 }
 
 /// A directory of its own for one test, removed when dropped.
-struct TempDir(PathBuf);
+pub(crate) struct TempDir(pub(crate) PathBuf);
 
 impl TempDir {
-    fn new(test: &str) -> TempDir {
+    pub(crate) fn new(test: &str) -> TempDir {
         let dir = std::env::temp_dir().join(format!("pathrules-cli-{}-{test}", std::process::id()));
         // A directory left by a crashed run of the same process id is stale.
         let _ = std::fs::remove_dir_all(&dir);
@@ -72,7 +72,7 @@ impl TempDir {
     }
 
     /// Writes `text` to `name` in the directory and returns its path.
-    fn write(&self, name: &str, text: &str) -> PathBuf {
+    pub(crate) fn write(&self, name: &str, text: &str) -> PathBuf {
         let path = self.0.join(name);
         std::fs::write(&path, text).expect("a writable temporary file");
         path

@@ -6,6 +6,7 @@ mod diagnostics; // every error kind, rendered, one input file each under tests/
 mod fmt; // `fmt` keeps trees and comments, and is idempotent
 mod fuzz; // mutated and truncated pathway files never panic parse and check
 mod grammar; // every example in grammar/ and README.md parses
+mod hostile; // what a hostile user tries: never a panic, a device overwritten, a silent result
 mod hypotheses; // override and remove, the manifest, and compare on the shipped hypotheses
 mod jacobian; // compiled Jacobians agree with finite differences
 mod pathways; // the shipped pathway files check, run and graph
