@@ -12,5 +12,6 @@ mod jacobian; // compiled Jacobians agree with finite differences
 mod pathways; // the shipped pathway files check, run and graph
 mod predictions; // the shipped experiments and expectations, snapshotted to four digits
 mod protocol; // experiments, genotypes, doses, expectations and occlusion against closed forms
+mod readme; // every example session in README.md is the binary's current output
 mod regression; // inputs that once broke something, named after what broke
 mod sbml; // SBML export validated by libSBML and simulated by libRoadRunner
