@@ -177,3 +177,41 @@ fn an_elided_or_changed_line_is_told_apart() {
     assert!(matches(std::slice::from_ref(&wide), &[&format!("{wide}yz")]).is_ok());
     assert!(matches(&["short".to_string()], &["shorter"]).is_err());
 }
+
+/// Every figure of README.md (`docs/*.svg`) is what the command the README shows for
+/// it writes: the command is run with the figure's path moved to a temporary file.
+#[test]
+fn every_readme_figure_is_made_by_its_command() {
+    let readme = std::fs::read_to_string("README.md").expect("README.md exists");
+    let joined = readme.replace("\\\n", " ");
+    let mut figures = 0;
+    for line in joined.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let Some(at) = words.iter().position(|w| *w == "--plot") else {
+            continue;
+        };
+        let Some(figure) = words.get(at + 1).filter(|f| f.starts_with("docs/")) else {
+            continue;
+        };
+        assert_eq!(words[0], "pathrules", "README.md: `{line}`");
+        let dir = TempDir::new(&format!("figure-{figures}"));
+        let target = dir.0.join("figure.svg");
+        let mut args: Vec<&str> = words[1..]
+            .iter()
+            .take_while(|w| **w != ">")
+            .copied()
+            .collect();
+        let target_text = target.to_string_lossy().into_owned();
+        args[at] = &target_text;
+        let run = pathrules(&args, None);
+        assert_eq!(run.code, 0, "`{line}`: {}", run.stderr);
+        let made = std::fs::read(&target).expect("the command writes the figure");
+        let shipped = std::fs::read(figure).expect("the README's figure exists");
+        assert!(
+            made == shipped,
+            "{figure} is not what `{line}` writes: run the command again"
+        );
+        figures += 1;
+    }
+    assert!(figures >= 1, "README.md shows no figure's command");
+}
