@@ -629,7 +629,7 @@ impl CheckError {
                 )
                 .with_help(match unit {
                     Some(u) => format!(
-                        "write the value in `{u}` or another unit of {expected}, or without a unit to mean the model's base units"
+                        "write the value in `{u}` or another unit of the same kind, or without a unit to mean the model's base units"
                     ),
                     None if expected == "a plain number" => "write the value without a unit".to_string(),
                     None => format!(

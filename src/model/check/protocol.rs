@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use super::super::protocol::{self as p, Measure, Stat};
 use super::*;
 use crate::experiment::{MAX_EVENTS, MAX_POINTS};
+use std::rc::Rc;
 
 /// A statement's own namespace: experiments and genotypes are named apart from the
 /// species, parameters and lets.
@@ -53,14 +54,22 @@ impl Checker {
             let genotype = self.genotype(g, model);
             model.genotypes.push(genotype);
         }
-        let mut resolved: Vec<Option<Option<Resolved>>> = vec![None; experiments.items.len()];
+        let mut resolved: Vec<Option<Option<Rc<Resolved>>>> = vec![None; experiments.items.len()];
+        let mut lines = Vec::new();
         for k in 0..experiments.items.len() {
-            let r = self.resolve(k, &experiments, &genotypes, &mut resolved, &mut Vec::new());
+            let mut cx = Resolving {
+                experiments: &experiments,
+                genotypes: &genotypes,
+                resolved: &mut resolved,
+                lines: &mut lines,
+                path: Vec::new(),
+            };
+            let r = self.resolve(k, &mut cx);
             let e = experiments.items[k];
             let r = r.unwrap_or_default();
             let (until, every) = match r.run {
                 Some(run) => {
-                    self.run_bounds(k, &run, &r.events, &e.name.name, model);
+                    self.run_bounds(k, &run, &r.events, &lines, &e.name.name, model);
                     (run.until, run.every)
                 }
                 None => {
@@ -81,7 +90,7 @@ impl Checker {
                     experiment: Some(e.name.name.clone()),
                 });
             }
-            let mut events: Vec<p::Event> = r.events.into_iter().map(|x| x.event).collect();
+            let mut events: Vec<p::Event> = r.events.iter().map(|x| x.event).collect();
             events.sort_by(|a, b| a.time.total_cmp(&b.time));
             model.experiments.push(p::Experiment {
                 name: e.name.name.clone(),
@@ -298,18 +307,13 @@ impl Checker {
 
     /// An experiment with what it extends folded in; `None` inside `resolved` while
     /// being resolved, to find cycles.
-    fn resolve(
-        &mut self,
-        k: usize,
-        experiments: &Names<ast::Experiment>,
-        genotypes: &Names<ast::Genotype>,
-        resolved: &mut Vec<Option<Option<Resolved>>>,
-        path: &mut Vec<usize>,
-    ) -> Option<Resolved> {
+    fn resolve(&mut self, k: usize, cx: &mut Resolving) -> Option<Rc<Resolved>> {
         let units = self.units;
-        if let Some(done) = &resolved[k] {
+        if let Some(done) = &cx.resolved[k] {
             return done.clone();
         }
+        let (experiments, genotypes) = (cx.experiments, cx.genotypes);
+        let path = &mut cx.path;
         let e = experiments.items[k];
         if path.contains(&k) {
             return None;
@@ -335,7 +339,8 @@ impl Checker {
                     Resolved::default()
                 }
                 Some(&j) => self
-                    .resolve(j, experiments, genotypes, resolved, path)
+                    .resolve(j, cx)
+                    .map(|r| (*r).clone())
                     .unwrap_or_default(),
                 None => {
                     self.unknown(parent, "experiment", experiments.by_name.keys().copied());
@@ -364,16 +369,23 @@ impl Checker {
                         owner: k,
                     });
                 }
-                ast::ExperimentItem::Event(ev) => self.event(ev, k, &mut r.events),
+                ast::ExperimentItem::Event(ev) => self.event(ev, k, &mut r.events, cx.lines),
             }
         }
-        self.conflicting_sets(k, &r.events, units);
-        path.pop();
-        resolved[k] = Some(Some(r.clone()));
+        self.conflicting_sets(k, &r.events, cx.lines, units);
+        cx.path.pop();
+        let r = Rc::new(r);
+        cx.resolved[k] = Some(Some(r.clone()));
         Some(r)
     }
 
-    fn event(&mut self, ev: &ast::Event, owner: usize, events: &mut Vec<Placed>) {
+    fn event(
+        &mut self,
+        ev: &ast::Event,
+        owner: usize,
+        events: &mut Vec<Placed>,
+        lines: &mut Vec<Line>,
+    ) {
         let at = self.time_at(&ev.at);
         let repeat = ev
             .repeat
@@ -417,6 +429,13 @@ impl Checker {
                 });
             }
         }
+        let line = lines.len() as u32;
+        lines.push(Line {
+            at: ev.at.span,
+            repeat: repeat.map(|r| r.3),
+            value: ev.value.span,
+            owner,
+        });
         events.extend((0..n).map(|j| Placed {
             event: p::Event {
                 time: at + j as f64 * step,
@@ -424,36 +443,33 @@ impl Checker {
                 action,
                 value,
             },
-            at: ev.at.span,
-            repeat: repeat.map(|r| r.3),
-            value: ev.value.span,
-            owner,
+            line,
         }));
     }
 
     /// Two `set`s of one input at one time with different values, written in
     /// experiment `k` itself. One inherited through `extends` is replaced, not in
     /// conflict: the child's comes later and wins.
-    fn conflicting_sets(&mut self, k: usize, events: &[Placed], units: BaseUnits) {
-        let mut sets: Vec<(usize, &Placed)> = events
+    fn conflicting_sets(&mut self, k: usize, events: &[Placed], lines: &[Line], units: BaseUnits) {
+        let mut sets: Vec<&Placed> = events
             .iter()
-            .enumerate()
-            .filter(|(_, x)| x.owner == k && x.event.action == p::Action::Set)
+            .filter(|x| lines[x.line as usize].owner == k && x.event.action == p::Action::Set)
             .collect();
         // By input and time; a stable sort keeps the written order within a time.
-        sets.sort_by(|(_, a), (_, b)| {
+        sets.sort_by(|a, b| {
             (a.event.input.index(), a.event.time)
                 .partial_cmp(&(b.event.input.index(), b.event.time))
                 .unwrap_or(std::cmp::Ordering::Equal)
         });
         let mut reported = std::collections::HashSet::new();
         for pair in sets.windows(2) {
-            let ((_, a), (_, b)) = (pair[0], pair[1]);
+            let (a, b) = (pair[0], pair[1]);
+            let (la, lb) = (&lines[a.line as usize], &lines[b.line as usize]);
             let (ta, tb) = (a.event.time, b.event.time);
             if a.event.input == b.event.input
                 && (ta - tb).abs() <= 1e-9 * ta.abs().max(1.0)
                 && a.event.value.to_bits() != b.event.value.to_bits()
-                && reported.insert((a.value, b.value))
+                && reported.insert((la.value, lb.value))
             {
                 let name = self
                     .symbols
@@ -462,8 +478,8 @@ impl Checker {
                     .map(|(n, _)| n.clone())
                     .unwrap_or_default();
                 self.errors.push(CheckError::ConflictingSets {
-                    span: b.value,
-                    first: a.value,
+                    span: lb.value,
+                    first: la.value,
                     name,
                     at: show_time(tb, units),
                 });
@@ -473,7 +489,15 @@ impl Checker {
 
     /// The bounds of experiment `k`'s run: its own `run` no longer than `MAX_POINTS`
     /// output times, and no event after its end.
-    fn run_bounds(&mut self, k: usize, run: &Run, events: &[Placed], name: &str, model: &Model) {
+    fn run_bounds(
+        &mut self,
+        k: usize,
+        run: &Run,
+        events: &[Placed],
+        lines: &[Line],
+        name: &str,
+        model: &Model,
+    ) {
         if run.owner == k
             && let Some(count) = crate::time_grid_len(run.until, run.every)
             && count > MAX_POINTS as f64
@@ -490,15 +514,16 @@ impl Checker {
         }
         let end = run.until * (1.0 + 1e-12);
         // The events of one written line are next to each other, in time order.
-        for line in events.chunk_by(|a, b| a.at == b.at && a.owner == b.owner) {
-            let (first, last) = (line[0].event.time, line[line.len() - 1].event.time);
+        for written in events.chunk_by(|a, b| a.line == b.line) {
+            let line = &lines[written[0].line as usize];
+            let (first, last) = (written[0].event.time, written[written.len() - 1].event.time);
             if !(last > end) {
                 continue;
             }
             let repeat = first <= end;
-            let span = match (repeat, line[0].repeat) {
+            let span = match (repeat, line.repeat) {
                 (true, Some(span)) => span,
-                _ => line[0].at,
+                _ => line.at,
             };
             self.errors.push(CheckError::EventAfterRun {
                 span,
@@ -710,15 +735,32 @@ struct Resolved {
     complete: bool,
 }
 
-/// An event with where it was written, for errors about it.
-#[derive(Clone, Debug)]
+/// The experiments while `extends` is resolved: each one's result once done (`None`
+/// inside while it is being resolved, to find cycles), the event lines met so far
+/// and the experiments being resolved.
+struct Resolving<'a, 'b> {
+    experiments: &'b Names<'a, ast::Experiment>,
+    genotypes: &'b Names<'a, ast::Genotype>,
+    resolved: &'b mut Vec<Option<Option<Rc<Resolved>>>>,
+    lines: &'b mut Vec<Line>,
+    path: Vec<usize>,
+}
+
+/// An event with the line that wrote it (an index into the lines), for errors about
+/// it; a repeat's events share one line, so a million of them stay small.
+#[derive(Clone, Copy, Debug)]
 struct Placed {
     event: p::Event,
-    /// The `at` time, the `for` duration of a repeat, and the value.
+    line: u32,
+}
+
+/// Where an event line was written: its `at` time, the `for` duration of a repeat,
+/// its value, and the experiment whose block holds it.
+#[derive(Clone, Copy, Debug)]
+struct Line {
     at: Span,
     repeat: Option<Span>,
     value: Span,
-    /// The experiment whose block holds it.
     owner: usize,
 }
 
