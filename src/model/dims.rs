@@ -195,13 +195,9 @@ impl Cx<'_, '_> {
                 };
                 match (&x.rhs, left) {
                     (ast::Rhs::Value(q), Some(r)) => self.value(q, "readout", Some(&r.name), units),
-                    (ast::Rhs::Value(q), None) => self.check_value(
-                        q,
-                        "an occlusion",
-                        None,
-                        D::Known(Dim::NONE),
-                        units,
-                    ),
+                    (ast::Rhs::Value(q), None) => {
+                        self.check_value(q, "an occlusion", None, D::Known(Dim::NONE), units)
+                    }
                     (ast::Rhs::Measure(m), left) => {
                         let right = readout_of(&m.stat);
                         let dl = match left {
@@ -229,7 +225,13 @@ impl Cx<'_, '_> {
 
     /// A value written with a unit for the declared name `name`, whose kind it must
     /// have where that kind is known.
-    fn value(&mut self, q: &ast::Quantity, kind: &'static str, name: Option<&str>, units: BaseUnits) {
+    fn value(
+        &mut self,
+        q: &ast::Quantity,
+        kind: &'static str,
+        name: Option<&str>,
+        units: BaseUnits,
+    ) {
         let target = name
             .and_then(|n| self.env.get(n).copied())
             .unwrap_or(D::Unknown);

@@ -387,10 +387,14 @@ impl Checker {
         lines: &mut Vec<Line>,
     ) {
         let at = self.time_at(&ev.at);
-        let repeat = ev
-            .repeat
-            .as_ref()
-            .map(|(every, span)| (self.duration(every), self.duration(span), every.span, span.span));
+        let repeat = ev.repeat.as_ref().map(|(every, span)| {
+            (
+                self.duration(every),
+                self.duration(span),
+                every.span,
+                span.span,
+            )
+        });
         let input = match self.lookup(&ev.input) {
             Some(Var::Input(id)) => id,
             Some(other) => return self.wrong_kind(&ev.input, other, "an input"),
@@ -517,7 +521,7 @@ impl Checker {
         for written in events.chunk_by(|a, b| a.line == b.line) {
             let line = &lines[written[0].line as usize];
             let (first, last) = (written[0].event.time, written[written.len() - 1].event.time);
-            if !(last > end) {
+            if last <= end || last.is_nan() {
                 continue;
             }
             let repeat = first <= end;

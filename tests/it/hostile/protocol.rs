@@ -152,8 +152,7 @@ fn two_hundred_doses_integrate_to_the_closed_form() {
         ..Default::default()
     };
     let e = &checked.model.experiments[0];
-    let p = experiment::predict(&checked.model, &checked.system, e, &[], &settings)
-        .expect("runs");
+    let p = experiment::predict(&checked.model, &checked.system, e, &[], &settings).expect("runs");
     let ln2 = std::f64::consts::LN_2;
     let (ka, ke) = (ln2 / 5.0, ln2 / 15.0);
     let c = ka / (ka - ke);
@@ -179,7 +178,11 @@ fn a_run_of_a_billion_points_was_accepted_and_aborted() {
         "experiment long { run 1e9 min every 1 min }\n",
         "run 1e9 min every 1 min",
     );
-    assert!(d.message.contains("1000000001 output times"), "{}", d.message);
+    assert!(
+        d.message.contains("1000000001 output times"),
+        "{}",
+        d.message
+    );
 }
 
 #[test]
@@ -252,7 +255,10 @@ fn check_of_a_billion_point_run_exits_1_at_its_line() {
         "long.pathway",
         &format!("{BASE}experiment long {{ run 1e9 min every 1 min }}\n"),
     );
-    let run = pathrules(&["run", "long.pathway", "--experiment", "long"], Some(&dir.0));
+    let run = pathrules(
+        &["run", "long.pathway", "--experiment", "long"],
+        Some(&dir.0),
+    );
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("long.pathway:10:19"), "{}", run.stderr);
 }
