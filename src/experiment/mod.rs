@@ -30,7 +30,7 @@ pub const MAX_POINTS: usize = 1_000_000;
 /// The most events one experiment may have, its repeats expanded. Each event is a
 /// discontinuity where the solver restarts, and doses are summed in time linear in
 /// their number, so a run costs about its events times one restart: 10⁵ doses of
-/// ketamine into the shipped model take 5 s (release build), so a million is a run of
+/// ketamine into the shipped model take 3–5 s (release build), so a million is a run of
 /// about a minute and some 100 MB, for a protocol no experiment needs (a dose a minute
 /// for two years). More is a typo such as `every 1 s for 30 d`, an error at its
 /// `every`, not an hour of a silent run.
