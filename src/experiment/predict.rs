@@ -237,11 +237,7 @@ pub fn predict_with(
     let times = grid(experiment.until, experiment.every, extra_times);
     let trajectory = super::run(&sys, &y0, &protocol, &times, settings)
         .map_err(|e| fail(ExperimentErrorKind::Solve(e)))?;
-    let inputs: Vec<Vec<f64>> = trajectory
-        .times
-        .iter()
-        .map(|&t| protocol.inputs_at(&sys, t))
-        .collect();
+    let inputs = protocol.inputs_on(&sys, &trajectory.times);
     let readouts = evaluate_readouts(model, &sys, &trajectory.states, &inputs);
     Ok(Prediction {
         experiment: experiment.name.clone(),

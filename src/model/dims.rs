@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use super::Model;
 use super::error::CheckError;
-use super::units::{self, Dim};
+use super::units::{self, BaseUnits, Dim};
 use crate::syntax::Span;
 use crate::syntax::ast::{self, ExprKind, RateLaw, Stmt};
 
@@ -84,6 +84,23 @@ pub(super) fn check<'a>(stmts: &[&'a Stmt], model: &'a Model, errors: &mut Vec<C
             cx.env.insert(&l.name, d);
         }
     }
+    // Readouts in the order they read each other, as lets are.
+    let readouts: HashMap<&str, &ast::Readout> = stmts
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::Readout(r) => Some((r.name.name.as_str(), r)),
+            _ => None,
+        })
+        .collect();
+    for r in &model.readouts {
+        if let Some(ast) = readouts.get(r.name.as_str()) {
+            let d = cx.expr(&ast.expr);
+            cx.env.insert(&r.name, d);
+        }
+    }
+    for stmt in stmts {
+        cx.protocol(stmt, model.units);
+    }
     for stmt in stmts {
         let Stmt::Reaction(r) = stmt else { continue };
         match &r.rate {
@@ -133,6 +150,114 @@ impl Cx<'_, '_> {
                 found: d.describe(),
                 expected: expected.describe(),
                 order: Some(order),
+            });
+        }
+    }
+
+    /// The values of the protocol statements against what they set: an event's against
+    /// its input, a genotype's `set` against its parameter, a half-life that names a
+    /// parameter against a time, an expectation's value against its readout (an
+    /// occlusion is a plain number).
+    fn protocol(&mut self, stmt: &Stmt, units: BaseUnits) {
+        match stmt {
+            Stmt::Pk(pk) => {
+                for o in [&pk.absorption, &pk.elimination] {
+                    if let ast::Operand::Name(n) = o
+                        && let Some(D::Known(d)) = self.env.get(n.name.as_str()).copied()
+                        && d != Dim::TIME
+                    {
+                        self.errors.push(CheckError::HalfLifeNotATime {
+                            span: n.span,
+                            name: n.name.clone(),
+                            found: d.describe(),
+                        });
+                    }
+                }
+            }
+            Stmt::Genotype(g) => {
+                for item in g.block.items() {
+                    if let ast::GenotypeItem::Set(name, q) = item {
+                        self.value(q, "parameter", Some(&name.name), units);
+                    }
+                }
+            }
+            Stmt::Experiment(e) => {
+                for item in e.block.items() {
+                    if let ast::ExperimentItem::Event(ev) = item {
+                        self.value(&ev.value, "input", Some(&ev.input.name), units);
+                    }
+                }
+            }
+            Stmt::Expect(x) => {
+                let left = match &x.lhs {
+                    ast::Lhs::Measure(m) => Some(readout_of(&m.stat)),
+                    ast::Lhs::Occlusion { .. } => None,
+                };
+                match (&x.rhs, left) {
+                    (ast::Rhs::Value(q), Some(r)) => self.value(q, "readout", Some(&r.name), units),
+                    (ast::Rhs::Value(q), None) => {
+                        self.check_value(q, "an occlusion", None, D::Known(Dim::NONE), units)
+                    }
+                    (ast::Rhs::Measure(m), left) => {
+                        let right = readout_of(&m.stat);
+                        let dl = match left {
+                            Some(r) => self.env.get(r.name.as_str()).copied(),
+                            None => Some(D::Known(Dim::NONE)),
+                        };
+                        let dr = self.env.get(right.name.as_str()).copied();
+                        if let (Some(D::Known(a)), Some(D::Known(b))) = (dl, dr)
+                            && a != b
+                        {
+                            self.errors.push(CheckError::ReadoutsDisagree {
+                                span: m.span,
+                                left: left.map_or("occlusion".to_string(), |r| r.name.clone()),
+                                left_kind: a.describe(),
+                                right: right.name.clone(),
+                                right_kind: b.describe(),
+                            });
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A value written with a unit for the declared name `name`, whose kind it must
+    /// have where that kind is known.
+    fn value(
+        &mut self,
+        q: &ast::Quantity,
+        kind: &'static str,
+        name: Option<&str>,
+        units: BaseUnits,
+    ) {
+        let target = name
+            .and_then(|n| self.env.get(n).copied())
+            .unwrap_or(D::Unknown);
+        self.check_value(q, kind, name, target, units);
+    }
+
+    fn check_value(
+        &mut self,
+        q: &ast::Quantity,
+        kind: &'static str,
+        name: Option<&str>,
+        target: D,
+        units: BaseUnits,
+    ) {
+        let (Some(unit), D::Known(want)) = (&q.unit, target) else {
+            return;
+        };
+        let found = units::dim(unit);
+        if found != want {
+            self.errors.push(CheckError::ValueOfOtherKind {
+                span: q.span,
+                kind,
+                name: name.map(str::to_string),
+                expected: want.describe(),
+                found: found.describe(),
+                unit: unit_text(want, units),
             });
         }
     }
@@ -211,6 +336,8 @@ impl Cx<'_, '_> {
                         PLAIN
                     }
                     ("pow", [a, b]) => self.power(span(1), *a, *b),
+                    // x at the start of the run, of x's kind.
+                    ("baseline", [x]) => *x,
                     ("min" | "max", [a, b]) => self.same(e.span, "compare", *a, *b),
                     // Wrong arity or an unknown function was reported by the checker.
                     _ => D::Unknown,
@@ -267,5 +394,36 @@ fn name_of(func: &str) -> &'static str {
         "exp" => "the argument of `exp`",
         "ln" => "the argument of `ln`",
         _ => "this argument",
+    }
+}
+
+/// A dimension as the unit that writes it in base units (`/uM/min`, `uM/min`, `min`),
+/// if the language can write it: at most one unit in the numerator, none squared.
+fn unit_text(d: Dim, units: BaseUnits) -> Option<String> {
+    let (time, conc) = (units.time.as_str(), units.concentration.as_str());
+    let mut text = match (d.time, d.conc) {
+        (0, 0) => return None,
+        (1, c) if c <= 0 => time.to_string(),
+        (t, 1) if t <= 0 => conc.to_string(),
+        (t, c) if t <= 0 && c <= 0 => String::new(),
+        _ => return None,
+    };
+    for _ in 0..(-d.conc).clamp(0, 8) {
+        text.push('/');
+        text.push_str(conc);
+    }
+    for _ in 0..(-d.time).clamp(0, 8) {
+        text.push('/');
+        text.push_str(time);
+    }
+    Some(text)
+}
+
+/// The readout a statistic is of.
+fn readout_of(stat: &ast::Stat) -> &ast::Ident {
+    match stat {
+        ast::Stat::At { readout, .. }
+        | ast::Stat::Window { readout, .. }
+        | ast::Stat::Change { readout, .. } => readout,
     }
 }

@@ -136,6 +136,39 @@ pub enum CheckError {
     ExtendsCycle { span: Span, names: Vec<String> },
     /// An experiment with no `run T every Δ`, itself or inherited.
     NoRun { span: Span, name: String },
+    /// `run 1e9 min every 1 min`: more output times than one run may have; also the
+    /// combined run of an occlusion, `a` run on to `b`'s time.
+    TooManyPoints {
+        span: Span,
+        count: String,
+        limit: usize,
+        occlusion: Option<(String, String)>,
+    },
+    /// `at 0 min every 1e-6 min for 10 min dose drug = 1 uM`: ten million events; also
+    /// an experiment whose repeats add up to more than the limit.
+    TooManyEvents {
+        span: Span,
+        count: String,
+        limit: usize,
+        experiment: Option<String>,
+    },
+    /// `at 30 min set drug = 1 uM` in an experiment that runs for 10 min, or a repeat
+    /// `every 1 min for 20 min` whose last events fall after it.
+    EventAfterRun {
+        span: Span,
+        run: Span,
+        experiment: String,
+        at: String,
+        until: String,
+        repeat: bool,
+    },
+    /// `at 5 min set drug = 1 uM; at 5 min set drug = 2 uM` in one experiment.
+    ConflictingSets {
+        span: Span,
+        first: Span,
+        name: String,
+        at: String,
+    },
     /// `at 30 set ketamine = 0 uM`: a time without a unit.
     TimeNeedsUnit { span: Span },
     /// `run 3 h every 0 min`, `at -5 min …`, `within -2`.
@@ -149,6 +182,34 @@ pub enum CheckError {
         span: Span,
         experiment: String,
         until: String,
+    },
+    /// `expect occlusion(ket, ket, fEPSP at 3 h) > 0.5`: an experiment with itself.
+    OcclusionOfItself { span: Span, name: String },
+    /// `at 0 min set drug = 1 /s` where `drug` is a concentration; also a genotype's
+    /// `set k = 2 h` of a parameter in /min, and an expectation's `> 1 min` of a
+    /// readout that is a concentration.
+    ValueOfOtherKind {
+        span: Span,
+        kind: &'static str,
+        name: Option<String>,
+        expected: String,
+        found: String,
+        unit: Option<String>,
+    },
+    /// `expect e: level at 1 min > e: share at 1 min` where `level` is a
+    /// concentration and `share` a plain number.
+    ReadoutsDisagree {
+        span: Span,
+        left: String,
+        left_kind: String,
+        right: String,
+        right_kind: String,
+    },
+    /// `pk drug absorption = 5 min, elimination = K` where `K` is a concentration.
+    HalfLifeNotATime {
+        span: Span,
+        name: String,
+        found: String,
     },
     /// `override param k = 2 /min` where no parameter `k` is declared anywhere, or
     /// `remove chain A -> B` where no such chain is asserted.
@@ -435,6 +496,76 @@ impl CheckError {
                 "no `run` line here or in what it extends",
             )
             .with_help("add a line such as `run 3 h every 1 min`"),
+            TooManyPoints {
+                span,
+                count,
+                limit,
+                occlusion,
+            } => {
+                let message = match occlusion {
+                    None => format!(
+                        "this run asks for {count} output times, more than the {limit} one run may have"
+                    ),
+                    Some((a, b)) => format!(
+                        "the occlusion runs `{a}` on to `{b}`'s time, which asks for {count} output times, more than the {limit} one run may have"
+                    ),
+                };
+                Diagnostic::error(message, *span, format!("{count} output times"))
+                    .with_help(match occlusion {
+                        None => "choose a longer `every` or a shorter run".to_string(),
+                        Some((a, _)) => format!("choose a longer `every` for `{a}` or an earlier time"),
+                    })
+            }
+            TooManyEvents {
+                span,
+                count,
+                limit,
+                experiment,
+            } => {
+                let message = match experiment {
+                    None => format!(
+                        "this repeat makes {count} events, more than the {limit} one experiment may have"
+                    ),
+                    Some(e) => format!(
+                        "experiment `{e}` has {count} events, more than the {limit} one experiment may have"
+                    ),
+                };
+                Diagnostic::error(message, *span, format!("{count} events"))
+                    .with_help("each event restarts the solver; repeat less often or for less long, or `set` a steady level instead of many doses")
+            }
+            EventAfterRun {
+                span,
+                run,
+                experiment,
+                at,
+                until,
+                repeat,
+            } => {
+                let message = if *repeat {
+                    format!("this repeat's last event, at {at}, comes after experiment `{experiment}` ends at {until}")
+                } else {
+                    format!("this event at {at} comes after experiment `{experiment}` ends at {until}")
+                };
+                Diagnostic::error(message, *span, "after the end of the run")
+                    .with_note(*run, format!("`{experiment}` ends here"))
+                    .with_help(if *repeat {
+                        format!("repeat for less long, or lengthen the `run` of `{experiment}`")
+                    } else {
+                        format!("move the event into the run, or lengthen the `run` of `{experiment}`")
+                    })
+            }
+            ConflictingSets {
+                span,
+                first,
+                name,
+                at,
+            } => Diagnostic::error(
+                format!("`{name}` is set twice at {at}, to different values"),
+                *span,
+                "set again here",
+            )
+            .with_note(*first, "first set here")
+            .with_help("keep one of the two `set`s; the input takes one value at a time"),
             TimeNeedsUnit { span } => Diagnostic::error(
                 "a time needs a unit",
                 *span,
@@ -471,6 +602,59 @@ impl CheckError {
                 "after the end of the run",
             )
             .with_help(format!("lengthen the `run` of `{experiment}` or ask about an earlier time")),
+            OcclusionOfItself { span, name } => Diagnostic::error(
+                format!("an occlusion of `{name}` by itself says nothing"),
+                *span,
+                "the same experiment again",
+            )
+            .with_help(format!(
+                "an experiment run twice always occludes itself; name two experiments that apply different drugs, e.g. `occlusion({name}, other, …)`"
+            )),
+            ValueOfOtherKind {
+                span,
+                kind,
+                name,
+                expected,
+                found,
+                unit,
+            } => {
+                let target = match name {
+                    Some(n) => format!("{kind} `{n}`"),
+                    None => kind.to_string(),
+                };
+                Diagnostic::error(
+                    format!("{target} is {expected}, but this value is {found}"),
+                    *span,
+                    format!("this is {found}"),
+                )
+                .with_help(match unit {
+                    Some(u) => format!(
+                        "write the value in `{u}` or another unit of the same kind, or without a unit to mean the model's base units"
+                    ),
+                    None if expected == "a plain number" => "write the value without a unit".to_string(),
+                    None => format!(
+                        "write the value in a unit of {expected}, or without a unit to mean the model's base units"
+                    ),
+                })
+            }
+            ReadoutsDisagree {
+                span,
+                left,
+                left_kind,
+                right,
+                right_kind,
+            } => Diagnostic::error(
+                format!("cannot compare readout `{left}`, {left_kind}, with readout `{right}`, {right_kind}"),
+                *span,
+                format!("this is {right_kind}"),
+            )
+            .with_help("compare readouts of one kind, e.g. both in percent of their baseline"),
+            HalfLifeNotATime { span, name, found } => Diagnostic::error(
+                format!("a half-life must be a time, but `{name}` is {found}"),
+                *span,
+                format!("this is {found}"),
+            )
+            .with_help("name a parameter declared in a unit of time, e.g. `param t_half = 15 min`, or write the time itself"),
             NotInModel {
                 span,
                 kind,

@@ -411,9 +411,17 @@ fn events(w: &mut W, setup: &Setup, ids: &Ids) -> R {
                 })
             })?;
         }
+        // Which inputs are dosed, found once: asked per step, it made an export of many
+        // steps and doses take time that grows with their product.
+        let mut dosed = vec![false; ids.inputs.len()];
+        for d in &setup.doses {
+            if let Some(slot) = dosed.get_mut(d.1.index()) {
+                *slot = true;
+            }
+        }
         for (k, &&(t, input, value)) in steps.iter().enumerate() {
             let id = format!("step_{}", k + 1);
-            let target = if setup.doses.iter().any(|d| d.1 == input) {
+            let target = if dosed.get(input.index()).copied().unwrap_or(false) {
                 ids.bath(input.index())
             } else {
                 ids.inputs[input.index()].clone()

@@ -306,6 +306,46 @@ fn outside_run() {
 }
 
 #[test]
+fn too_many_points() {
+    check("too_many_points");
+}
+
+#[test]
+fn too_many_events() {
+    check("too_many_events");
+}
+
+#[test]
+fn event_after_run() {
+    check("event_after_run");
+}
+
+#[test]
+fn conflicting_sets() {
+    check("conflicting_sets");
+}
+
+#[test]
+fn occlusion_of_itself() {
+    check("occlusion_of_itself");
+}
+
+#[test]
+fn value_of_other_kind() {
+    check("value_of_other_kind");
+}
+
+#[test]
+fn readouts_disagree() {
+    check("readouts_disagree");
+}
+
+#[test]
+fn half_life_not_a_time() {
+    check("half_life_not_a_time");
+}
+
+#[test]
 fn parse_unclosed_block() {
     check("parse_unclosed_block");
 }

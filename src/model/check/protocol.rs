@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 use super::super::protocol::{self as p, Measure, Stat};
 use super::*;
+use crate::experiment::{MAX_EVENTS, MAX_POINTS};
+use std::rc::Rc;
 
 /// A statement's own namespace: experiments and genotypes are named apart from the
 /// species, parameters and lets.
@@ -52,13 +54,24 @@ impl Checker {
             let genotype = self.genotype(g, model);
             model.genotypes.push(genotype);
         }
-        let mut resolved: Vec<Option<Option<Resolved>>> = vec![None; experiments.items.len()];
+        let mut resolved: Vec<Option<Option<Rc<Resolved>>>> = vec![None; experiments.items.len()];
+        let mut lines = Vec::new();
         for k in 0..experiments.items.len() {
-            let r = self.resolve(k, &experiments, &genotypes, &mut resolved, &mut Vec::new());
+            let mut cx = Resolving {
+                experiments: &experiments,
+                genotypes: &genotypes,
+                resolved: &mut resolved,
+                lines: &mut lines,
+                path: Vec::new(),
+            };
+            let r = self.resolve(k, &mut cx);
             let e = experiments.items[k];
             let r = r.unwrap_or_default();
             let (until, every) = match r.run {
-                Some(run) => run,
+                Some(run) => {
+                    self.run_bounds(k, &run, &r.events, &lines, &e.name.name, model);
+                    (run.until, run.every)
+                }
                 None => {
                     if r.complete {
                         self.errors.push(CheckError::NoRun {
@@ -69,7 +82,15 @@ impl Checker {
                     (0.0, 1.0)
                 }
             };
-            let mut events = r.events;
+            if r.events.len() > MAX_EVENTS {
+                self.errors.push(CheckError::TooManyEvents {
+                    span: e.name.span,
+                    count: r.events.len().to_string(),
+                    limit: MAX_EVENTS,
+                    experiment: Some(e.name.name.clone()),
+                });
+            }
+            let mut events: Vec<p::Event> = r.events.iter().map(|x| x.event).collect();
             events.sort_by(|a, b| a.time.total_cmp(&b.time));
             model.experiments.push(p::Experiment {
                 name: e.name.name.clone(),
@@ -286,17 +307,13 @@ impl Checker {
 
     /// An experiment with what it extends folded in; `None` inside `resolved` while
     /// being resolved, to find cycles.
-    fn resolve(
-        &mut self,
-        k: usize,
-        experiments: &Names<ast::Experiment>,
-        genotypes: &Names<ast::Genotype>,
-        resolved: &mut Vec<Option<Option<Resolved>>>,
-        path: &mut Vec<usize>,
-    ) -> Option<Resolved> {
-        if let Some(done) = &resolved[k] {
+    fn resolve(&mut self, k: usize, cx: &mut Resolving) -> Option<Rc<Resolved>> {
+        let units = self.units;
+        if let Some(done) = &cx.resolved[k] {
             return done.clone();
         }
+        let (experiments, genotypes) = (cx.experiments, cx.genotypes);
+        let path = &mut cx.path;
         let e = experiments.items[k];
         if path.contains(&k) {
             return None;
@@ -322,7 +339,8 @@ impl Checker {
                     Resolved::default()
                 }
                 Some(&j) => self
-                    .resolve(j, experiments, genotypes, resolved, path)
+                    .resolve(j, cx)
+                    .map(|r| (*r).clone())
                     .unwrap_or_default(),
                 None => {
                     self.unknown(parent, "experiment", experiments.by_name.keys().copied());
@@ -343,25 +361,40 @@ impl Checker {
                         p::Start::Steady
                     });
                 }
-                ast::ExperimentItem::Run { until, every, .. } => {
-                    let until = self.duration(until);
-                    let every = self.duration(every);
-                    r.run = Some((until, every));
+                ast::ExperimentItem::Run { until, every, span } => {
+                    r.run = Some(Run {
+                        until: self.duration(until),
+                        every: self.duration(every),
+                        span: *span,
+                        owner: k,
+                    });
                 }
-                ast::ExperimentItem::Event(ev) => self.event(ev, &mut r.events),
+                ast::ExperimentItem::Event(ev) => self.event(ev, k, &mut r.events, cx.lines),
             }
         }
-        path.pop();
-        resolved[k] = Some(Some(r.clone()));
+        self.conflicting_sets(k, &r.events, cx.lines, units);
+        cx.path.pop();
+        let r = Rc::new(r);
+        cx.resolved[k] = Some(Some(r.clone()));
         Some(r)
     }
 
-    fn event(&mut self, ev: &ast::Event, events: &mut Vec<p::Event>) {
+    fn event(
+        &mut self,
+        ev: &ast::Event,
+        owner: usize,
+        events: &mut Vec<Placed>,
+        lines: &mut Vec<Line>,
+    ) {
         let at = self.time_at(&ev.at);
-        let repeat = ev
-            .repeat
-            .as_ref()
-            .map(|(every, span)| (self.duration(every), self.duration(span)));
+        let repeat = ev.repeat.as_ref().map(|(every, span)| {
+            (
+                self.duration(every),
+                self.duration(span),
+                every.span,
+                span.span,
+            )
+        });
         let input = match self.lookup(&ev.input) {
             Some(Var::Input(id)) => id,
             Some(other) => return self.wrong_kind(&ev.input, other, "an input"),
@@ -380,21 +413,129 @@ impl Checker {
             }
         };
         let value = self.quantity(&ev.value, None);
-        let mut times = vec![at];
-        if let Some((every, span)) = repeat
+        let mut n = 1;
+        let mut step = 0.0;
+        if let Some((every, span, every_span, _)) = repeat
             && every > 0.0
             && span > 0.0
         {
-            // Ten thousand repeats is far beyond any protocol; more is a typo.
-            let n = ((span / every) - 1e-9).ceil().clamp(1.0, 10_000.0) as usize;
-            times = (0..n).map(|j| at + j as f64 * every).collect();
+            // Times at, at + every, … while before at + span.
+            let count = ((span / every) - 1e-9).ceil().max(1.0);
+            if count <= MAX_EVENTS as f64 {
+                n = count as usize;
+                step = every;
+            } else {
+                self.errors.push(CheckError::TooManyEvents {
+                    span: every_span,
+                    count: show_count(count),
+                    limit: MAX_EVENTS,
+                    experiment: None,
+                });
+            }
         }
-        for time in times {
-            events.push(p::Event {
-                time,
+        let line = lines.len() as u32;
+        lines.push(Line {
+            at: ev.at.span,
+            repeat: repeat.map(|r| r.3),
+            value: ev.value.span,
+            owner,
+        });
+        events.extend((0..n).map(|j| Placed {
+            event: p::Event {
+                time: at + j as f64 * step,
                 input,
                 action,
                 value,
+            },
+            line,
+        }));
+    }
+
+    /// Two `set`s of one input at one time with different values, written in
+    /// experiment `k` itself. One inherited through `extends` is replaced, not in
+    /// conflict: the child's comes later and wins.
+    fn conflicting_sets(&mut self, k: usize, events: &[Placed], lines: &[Line], units: BaseUnits) {
+        let mut sets: Vec<&Placed> = events
+            .iter()
+            .filter(|x| lines[x.line as usize].owner == k && x.event.action == p::Action::Set)
+            .collect();
+        // By input and time; a stable sort keeps the written order within a time.
+        sets.sort_by(|a, b| {
+            (a.event.input.index(), a.event.time)
+                .partial_cmp(&(b.event.input.index(), b.event.time))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        let mut reported = std::collections::HashSet::new();
+        for pair in sets.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            let (la, lb) = (&lines[a.line as usize], &lines[b.line as usize]);
+            let (ta, tb) = (a.event.time, b.event.time);
+            if a.event.input == b.event.input
+                && (ta - tb).abs() <= 1e-9 * ta.abs().max(1.0)
+                && a.event.value.to_bits() != b.event.value.to_bits()
+                && reported.insert((la.value, lb.value))
+            {
+                let name = self
+                    .symbols
+                    .iter()
+                    .find(|(_, (v, _))| *v == Var::Input(a.event.input))
+                    .map(|(n, _)| n.clone())
+                    .unwrap_or_default();
+                self.errors.push(CheckError::ConflictingSets {
+                    span: lb.value,
+                    first: la.value,
+                    name,
+                    at: show_time(tb, units),
+                });
+            }
+        }
+    }
+
+    /// The bounds of experiment `k`'s run: its own `run` no longer than `MAX_POINTS`
+    /// output times, and no event after its end.
+    fn run_bounds(
+        &mut self,
+        k: usize,
+        run: &Run,
+        events: &[Placed],
+        lines: &[Line],
+        name: &str,
+        model: &Model,
+    ) {
+        if run.owner == k
+            && let Some(count) = crate::time_grid_len(run.until, run.every)
+            && count > MAX_POINTS as f64
+        {
+            self.errors.push(CheckError::TooManyPoints {
+                span: run.span,
+                count: show_count(count),
+                limit: MAX_POINTS,
+                occlusion: None,
+            });
+        }
+        if !(run.until > 0.0 && run.until.is_finite()) {
+            return;
+        }
+        let end = run.until * (1.0 + 1e-12);
+        // The events of one written line are next to each other, in time order.
+        for written in events.chunk_by(|a, b| a.line == b.line) {
+            let line = &lines[written[0].line as usize];
+            let (first, last) = (written[0].event.time, written[written.len() - 1].event.time);
+            if last <= end || last.is_nan() {
+                continue;
+            }
+            let repeat = first <= end;
+            let span = match (repeat, line.repeat) {
+                (true, Some(span)) => span,
+                _ => line.at,
+            };
+            self.errors.push(CheckError::EventAfterRun {
+                span,
+                run: run.span,
+                experiment: name.to_string(),
+                at: show_time(if repeat { last } else { first }, model.units),
+                until: show_time(run.until, model.units),
+                repeat,
             });
         }
     }
@@ -411,13 +552,23 @@ impl Checker {
             ast::Lhs::Occlusion {
                 a, b, readout, at, ..
             } => {
+                let (a_name, b_name) = (a, b);
                 let a = self.experiment_index(a, experiments);
                 let b = self.experiment_index(b, experiments);
                 let readout = self.readout_index(readout, model);
+                let at_span = at.span;
                 let at = self.time_at(at);
+                let (a, b) = (a?, b?);
+                if a == b {
+                    self.errors.push(CheckError::OcclusionOfItself {
+                        span: b_name.span,
+                        name: b_name.name.clone(),
+                    });
+                }
+                self.occlusion_bounds(a, b, at, at_span, (&a_name.name, &b_name.name), model);
                 p::Claim::Occlusion {
-                    a: a?,
-                    b: b?,
+                    a,
+                    b,
                     readout: readout?,
                     at,
                 }
@@ -459,6 +610,42 @@ impl Checker {
             text,
             span: x.span,
         })
+    }
+
+    /// An occlusion reads `b` at `at` after its start, and runs `a` on to `at` after
+    /// its last event: `at` must lie in `b`'s run and `a`'s longer grid within
+    /// `MAX_POINTS`.
+    fn occlusion_bounds(
+        &mut self,
+        a: usize,
+        b: usize,
+        at: f64,
+        span: Span,
+        names: (&str, &str),
+        model: &Model,
+    ) {
+        let (Some(ea), Some(eb)) = (model.experiments.get(a), model.experiments.get(b)) else {
+            return;
+        };
+        if eb.until > 0.0 && at > eb.until * (1.0 + 1e-12) {
+            self.errors.push(CheckError::OutsideRun {
+                span,
+                experiment: eb.name.clone(),
+                until: show_time(eb.until, model.units),
+            });
+            return;
+        }
+        let late = ea.last_event() + at;
+        if let Some(count) = crate::time_grid_len(ea.until.max(late), ea.every)
+            && count > MAX_POINTS as f64
+        {
+            self.errors.push(CheckError::TooManyPoints {
+                span,
+                count: show_count(count),
+                limit: MAX_POINTS,
+                occlusion: Some((names.0.to_string(), names.1.to_string())),
+            });
+        }
     }
 
     fn experiment_index(
@@ -530,7 +717,7 @@ impl Checker {
             self.errors.push(CheckError::OutsideRun {
                 span: last.span,
                 experiment: e.name.clone(),
-                until: show_time(e.until, model),
+                until: show_time(e.until, model.units),
             });
         }
         Some(Measure {
@@ -546,10 +733,48 @@ impl Checker {
 struct Resolved {
     genotype: Option<usize>,
     start: Option<p::Start>,
-    events: Vec<p::Event>,
-    run: Option<(f64, f64)>,
+    events: Vec<Placed>,
+    run: Option<Run>,
     /// False when a broken `extends` left it partial (no second error for it).
     complete: bool,
+}
+
+/// The experiments while `extends` is resolved: each one's result once done (`None`
+/// inside while it is being resolved, to find cycles), the event lines met so far
+/// and the experiments being resolved.
+struct Resolving<'a, 'b> {
+    experiments: &'b Names<'a, ast::Experiment>,
+    genotypes: &'b Names<'a, ast::Genotype>,
+    resolved: &'b mut Vec<Option<Option<Rc<Resolved>>>>,
+    lines: &'b mut Vec<Line>,
+    path: Vec<usize>,
+}
+
+/// An event with the line that wrote it (an index into the lines), for errors about
+/// it; a repeat's events share one line, so a million of them stay small.
+#[derive(Clone, Copy, Debug)]
+struct Placed {
+    event: p::Event,
+    line: u32,
+}
+
+/// Where an event line was written: its `at` time, the `for` duration of a repeat,
+/// its value, and the experiment whose block holds it.
+#[derive(Clone, Copy, Debug)]
+struct Line {
+    at: Span,
+    repeat: Option<Span>,
+    value: Span,
+    owner: usize,
+}
+
+/// `run T every Δ`, in base units, with the experiment whose block holds it.
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    until: f64,
+    every: f64,
+    span: Span,
+    owner: usize,
 }
 
 /// Whether a reaction can make species `s` (net, in either direction if reversible).
@@ -565,8 +790,17 @@ fn makes(r: &Reaction, s: SpeciesId) -> bool {
 }
 
 /// A time in the model's base unit, for messages.
-fn show_time(t: f64, model: &Model) -> String {
+fn show_time(t: f64, units: BaseUnits) -> String {
     // Six significant digits, as the check summary shows values.
     let shown: f64 = format!("{t:.5e}").parse().unwrap_or(t);
-    format!("{shown} {}", model.units.time.as_str())
+    format!("{shown} {}", units.time.as_str())
+}
+
+/// A count of points or events, whole while it is exact in a float.
+fn show_count(n: f64) -> String {
+    if n < 1e15 {
+        format!("{}", n as u64)
+    } else {
+        format!("{n:e}")
+    }
 }
