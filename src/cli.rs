@@ -673,7 +673,9 @@ impl Ui {
         Ok(())
     }
 
-    /// Reads a manifest and checks every hypothesis it names with the judge files.
+    /// Reads a manifest and checks every hypothesis it names with the judge files, then
+    /// the manifest's names and times against them; the occlusion time is in the base's
+    /// time unit.
     fn load_project(
         &self,
         manifest: &Path,
@@ -682,6 +684,7 @@ impl Ui {
             pathrules::project::Manifest,
             Vec<pathrules::analysis::compare::Hypothesis>,
             PathBuf,
+            Option<f64>,
         ),
         Failed,
     > {
@@ -723,7 +726,12 @@ impl Ui {
         if hypotheses.is_empty() {
             return Err(self.error("the manifest names no hypotheses"));
         }
-        Ok((project, hypotheses, dir))
+        let models: Vec<&pathrules::Model> = hypotheses.iter().map(|h| &h.checked.model).collect();
+        let at = pathrules::project::check_models(&project, &models).map_err(|d| {
+            self.report(&sources, &d);
+            Failed
+        })?;
+        Ok((project, hypotheses, dir, at))
     }
 
     /// The comparison a manifest asks for.
@@ -731,16 +739,13 @@ impl Ui {
         &self,
         project: &pathrules::project::Manifest,
         hypotheses: &[pathrules::analysis::compare::Hypothesis],
+        at: Option<f64>,
     ) -> Result<pathrules::analysis::compare::Comparison, Failed> {
-        let units = hypotheses[0].checked.model.units;
-        let occlusion = match &project.occlusion {
-            Some(o) => Some((
-                o.readout.as_str(),
-                self.duration("[occlusion] at", &o.at, &units)?,
-                o.experiments.as_slice(),
-            )),
-            None => None,
-        };
+        let occlusion = project
+            .occlusion
+            .as_ref()
+            .zip(at)
+            .map(|(o, at)| (o.readout.as_str(), at, o.experiments.as_slice()));
         let total = hypotheses
             .iter()
             .map(|h| h.checked.model.experiments.len())
@@ -754,13 +759,13 @@ impl Ui {
             Some(&tick),
         );
         bar.finish_and_clear();
-        Ok(comparison)
+        comparison.map_err(|e| self.error(&e))
     }
 
     fn compare(&self, manifest: &Path, format: CompareFormat) -> Result<(), Failed> {
-        let (project, hypotheses, dir) = self.load_project(manifest)?;
+        let (project, hypotheses, dir, at) = self.load_project(manifest)?;
         let units = hypotheses[0].checked.model.units;
-        let comparison = self.comparison(&project, &hypotheses)?;
+        let comparison = self.comparison(&project, &hypotheses, at)?;
         let text = pathrules::output::compare::text(&comparison, units.time_in_seconds());
         let json = pathrules::output::compare::json(&comparison);
         if let Some(dir_out) = &project.output {
@@ -805,7 +810,7 @@ impl Ui {
         if shard.1 > 1 && out.is_none() {
             return Err(self.error("a shard's records go to a file; add `--out shard.json`"));
         }
-        let (project, hypotheses, _) = self.load_project(manifest)?;
+        let (project, hypotheses, _, _) = self.load_project(manifest)?;
         let spec = pathrules::analysis::ensemble::Spec {
             samples,
             seed,
@@ -954,8 +959,8 @@ impl Ui {
     }
 
     fn write_report(&self, manifest: &Path, out: &Path) -> Result<(), Failed> {
-        let (project, hypotheses, _) = self.load_project(manifest)?;
-        let comparison = self.comparison(&project, &hypotheses)?;
+        let (project, hypotheses, _, at) = self.load_project(manifest)?;
+        let comparison = self.comparison(&project, &hypotheses, at)?;
         // The base hypothesis's verdicts and predictions, as compare ran them.
         let base = &hypotheses[0].checked;
         let verdicts = comparison.verdicts.first().cloned().unwrap_or_default();

@@ -135,13 +135,15 @@ pub struct OcclusionTable {
 pub const KEEP: usize = 20;
 
 /// Compares `hypotheses` (the first is the base). `occlusion` is (readout, time in
-/// base units, experiment names).
+/// base units, experiment names). An experiment that cannot be run is a verdict with its
+/// reason; a hypothesis whose evaluation stops (a defect, not a property of the model) is
+/// an error naming it, never a comparison with its expectations silently missing.
 pub fn compare(
     hypotheses: &[Hypothesis],
     occlusion: Option<(&str, f64, &[String])>,
     settings: &Settings,
     tick: Option<Tick>,
-) -> Comparison {
+) -> Result<Comparison, String> {
     let names: Vec<String> = hypotheses.iter().map(|h| h.name.clone()).collect();
     // Each hypothesis on a thread of its own: its experiments run once, for the
     // verdicts and for the ranking alike.
@@ -154,14 +156,16 @@ pub fn compare(
             .into_iter()
             .zip(hypotheses)
             .map(|(handle, h)| {
-                handle.join().unwrap_or_else(|_| Evaluated {
-                    verdicts: Vec::new(),
-                    predictions: BTreeMap::new(),
-                    occlusion: Some(Err(format!("evaluating `{}` failed", h.name))),
+                handle.join().map_err(|panic| {
+                    format!(
+                        "evaluating hypothesis `{}` stopped: {}",
+                        h.name,
+                        panic_message(panic.as_ref())
+                    )
                 })
             })
-            .collect()
-    });
+            .collect::<Result<_, _>>()
+    })?;
     let verdicts: Vec<Vec<Verdict>> = results.iter().map(|r| r.verdicts.clone()).collect();
     let (scorecard, passed, judged) = scorecard(hypotheses, &verdicts);
     let diffs = match hypotheses.split_first() {
@@ -196,7 +200,7 @@ pub fn compare(
             errors,
         }
     });
-    Comparison {
+    Ok(Comparison {
         base: names.first().cloned().unwrap_or_default(),
         hypotheses: names,
         scorecard,
@@ -207,7 +211,16 @@ pub fn compare(
         occlusion,
         verdicts,
         predictions: results.into_iter().map(|r| r.predictions).collect(),
-    }
+    })
+}
+
+/// What a panic said, for an error that names where it happened.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "an internal error".to_string())
 }
 
 /// What one hypothesis predicts: its verdicts, every experiment's prediction (by

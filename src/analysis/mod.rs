@@ -233,6 +233,13 @@ pub fn occlusion(
     let mut run = |e: &Experiment, until: f64, extra: f64| -> Result<f64, ExperimentError> {
         let mut e = e.clone();
         e.until = e.until.max(until);
+        // A run is lengthened only to read the readout at `extra`. Its own output interval
+        // that far could ask for more times than any run may hold (a run of 10 min every
+        // 0.001 min read 1e7 min later), so past that bound the run keeps only its ends and
+        // the two times read.
+        if e.until / e.every > experiment::MAX_POINTS as f64 {
+            e.every = e.until;
+        }
         let system = &checked.system;
         let p = experiment::predict_with(model, system, &e, &[0.0, extra], settings, starts)?;
         Ok(p.readout_at(readout, extra) - p.readout_at(readout, 0.0))

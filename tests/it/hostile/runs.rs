@@ -1,1 +1,193 @@
-//! See `hostile/mod.rs`.
+//! Runs of many models: `compare`, `report`, `ensemble` and `merge` on manifests and
+//! record files a hostile user wrote. A manifest's mistake is an error at its key, an
+//! evaluation that stops is an error naming the hypothesis, a failed cell says why, and a
+//! shard's records are checked against the run they claim to come from.
+
+use crate::cli::{Run, TempDir, pathrules};
+
+/// A model with two drugs, each raising `A`, and ranges on both rate constants.
+const BASE: &str = "\
+units time = min, concentration = uM
+input drug = 0 uM
+input other = 0 uM
+species A = 1 uM
+param k_make = 0.1 uM/min in [0.05, 0.2] uM/min \"assumption\"
+param k_loss = 0.1 /min in [0.05, 0.2] /min \"assumption\"
+make: -> A ; k_make * (1 + drug / 1 uM + other / 1 uM)
+loss: A -> @ k_loss
+";
+
+/// Experiments and expectations on `BASE`.
+const JUDGE: &str = "\
+import \"base.pathway\"
+readout level = 100 * A / baseline(A)
+readout amount = A
+experiment pulse { at 0 min set drug = 1 uM; run 1 h every 10 min }
+experiment second { at 0 min set other = 1 uM; run 1 h every 10 min }
+expect pulse: level at 30 min > 180 \"assumption\"
+expect pulse: amount at 60 min > 1.5 \"assumption\"
+";
+
+/// The manifest's first lines: a base and one alternative.
+const MANIFEST: &str = "\
+base = \"base\"
+judge = [\"judge.pathway\"]
+[hypotheses]
+base = \"base.pathway\"
+faster = \"faster.pathway\"
+";
+
+/// A project folder with `BASE`, `JUDGE`, a faster-loss hypothesis and `MANIFEST`
+/// followed by `tables`.
+fn project(name: &str, tables: &str) -> TempDir {
+    let dir = TempDir::new(name);
+    dir.write("base.pathway", BASE);
+    dir.write("judge.pathway", JUDGE);
+    dir.write(
+        "faster.pathway",
+        "import \"base.pathway\"\noverride param k_loss = 0.3 /min \"hypothesis\"\n",
+    );
+    dir.write("pathrules.toml", &format!("{MANIFEST}{tables}"));
+    dir
+}
+
+fn compare(dir: &TempDir) -> Run {
+    pathrules(&["compare"], Some(&dir.0))
+}
+
+/// `[occlusion] at = "1e300 min"` made every worker panic on a grid it could not
+/// allocate; `compare` then printed a scorecard of 0 expectations and exited 0.
+#[test]
+fn occlusion_at_past_the_runs_is_an_error_at_its_key_not_an_empty_scorecard() {
+    let dir = project(
+        "occlusion-at-huge",
+        "[occlusion]\nreadout = \"level\"\nat = \"1e300 min\"\nexperiments = [\"pulse\", \"second\"]\n",
+    );
+    let run = compare(&dir);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.stdout, "");
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "error: [occlusion] at `1e300 min` is after the end of experiment `pulse` (60 min)\n  ┌─ pathrules.toml:8:6\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("choose at most 60 min"),
+        "{}",
+        run.stderr
+    );
+    for at in ["-5 min", "inf", "5 uM", "soon"] {
+        dir.write(
+            "pathrules.toml",
+            &format!(
+                "{MANIFEST}[occlusion]\nreadout = \"level\"\nat = \"{at}\"\nexperiments = [\"pulse\", \"second\"]\n"
+            ),
+        );
+        let run = compare(&dir);
+        assert_eq!(run.code, 1, "{at}: {}", run.stderr);
+        assert!(
+            run.stderr.starts_with("error: [occlusion] at `")
+                && run.stderr.contains("pathrules.toml:8:6"),
+            "{at}: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+    // Within the runs, the same table is judged and its matrix filled.
+    dir.write(
+        "pathrules.toml",
+        &format!(
+            "{MANIFEST}[occlusion]\nreadout = \"level\"\nat = \"30 min\"\nexperiments = [\"pulse\", \"second\"]\n"
+        ),
+    );
+    let run = compare(&dir);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("2 hypotheses, judged on 2 expectations"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// An occlusion expectation read long after a run with a fine grid lengthened that run
+/// at its own interval: a grid of 10¹⁰ times, and the process aborted.
+#[test]
+fn occlusion_read_far_past_a_fine_grid_runs_without_the_grid() {
+    let dir = TempDir::new("occlusion-fine-grid");
+    dir.write("base.pathway", BASE);
+    dir.write(
+        "judge.pathway",
+        "import \"base.pathway\"
+readout level = 100 * A / baseline(A)
+experiment pulse { at 0 min set drug = 1 uM; run 10 min every 0.001 min }
+experiment second { at 0 min set other = 1 uM; run 1e7 min every 1e6 min }
+expect occlusion(pulse, second, level at 1e7 min) < 2 \"assumption\"
+",
+    );
+    let run = pathrules(&["test", "judge.pathway"], Some(&dir.0));
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.ends_with("1 passed, 0 failed\n"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// `[occlusion]` naming an experiment or readout the models lack was reported under the
+/// matrix as a bare "no experiment", and `[ensemble] distributions` with a misspelt
+/// parameter was accepted and drew it from the default.
+#[test]
+fn unknown_names_in_the_manifest_are_errors_at_their_keys_with_a_close_name() {
+    let dir = project(
+        "manifest-names",
+        "[occlusion]\nreadout = \"levl\"\nat = \"30 min\"\nexperiments = [\"pulse\", \"secnd\"]\n\
+         [ensemble]\ndistributions = { k_los = \"uniform\", k_make = \"normal\" }\n",
+    );
+    for args in [&["compare"][..], &["ensemble", "--samples", "2"]] {
+        let run = pathrules(args, Some(&dir.0));
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let expected = [
+            "error: [occlusion] readout `levl` is not a readout of the models",
+            "  ┌─ pathrules.toml:7:11",
+            "  = help: did you mean `level`?",
+            "error: [occlusion] experiment `secnd` is not defined",
+            "  ┌─ pathrules.toml:9:25",
+            "  = help: did you mean `second`?",
+            "error: [ensemble] distributions: no parameter `k_los`",
+            "   ┌─ pathrules.toml:11:19",
+            "   = help: did you mean `k_loss`?",
+            "error: found 3 problems",
+        ];
+        let mut at = 0;
+        for line in expected {
+            let found = run.stderr[at..].find(line);
+            assert!(found.is_some(), "no `{line}` after {at} in\n{}", run.stderr);
+            at += found.unwrap_or(0) + line.len();
+        }
+    }
+    // A parameter without a range is named as such.
+    dir.write(
+        "base.pathway",
+        &BASE.replace(
+            "param k_loss = 0.1 /min in [0.05, 0.2] /min",
+            "param k_loss = 0.1 /min",
+        ),
+    );
+    dir.write(
+        "pathrules.toml",
+        &format!("{MANIFEST}[ensemble]\ndistributions = {{ k_loss = \"uniform\" }}\n"),
+    );
+    let run = pathrules(&["ensemble", "--samples", "2"], Some(&dir.0));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .starts_with("error: [ensemble] distributions: parameter `k_loss` has no range\n"),
+        "{}",
+        run.stderr
+    );
+}
