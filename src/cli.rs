@@ -858,6 +858,12 @@ impl Ui {
                         path.display()
                     ))
                 })?;
+            partial.check().map_err(|e| {
+                self.error(&format!(
+                    "`{}` is not the records of an ensemble shard: {e}",
+                    path.display()
+                ))
+            })?;
             partials.push(partial);
         }
         let summary =

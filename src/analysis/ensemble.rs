@@ -86,6 +86,71 @@ pub struct Partial {
     pub samples: Vec<Sample>,
 }
 
+impl Partial {
+    /// Whether these records are what `run` writes: this version's schema, a shard K/N
+    /// with 1 ≤ K ≤ N, and every sample one of the shard's, with a value of every sampled
+    /// parameter and a verdict slot for every hypothesis and expectation. A file edited by
+    /// hand or cut short fails here, naming the sample, before anything is summarised.
+    pub fn check(&self) -> Result<(), String> {
+        let version = crate::output::table::SCHEMA_VERSION;
+        if self.schema_version != version {
+            return Err(format!(
+                "schema_version {} is not {version}, the version this pathrules writes; run the shard again with this version",
+                self.schema_version
+            ));
+        }
+        let (k, n) = self.shard;
+        if !(1 <= k && k <= n) {
+            return Err(format!(
+                "shard [{k}, {n}] is not a shard K/N with 1 ≤ K ≤ N"
+            ));
+        }
+        let (h_count, rows) = (self.hypotheses.len(), self.expectations.len());
+        if self.parameters.len() != h_count {
+            return Err(format!(
+                "{} lists of parameters for {h_count} hypotheses",
+                self.parameters.len()
+            ));
+        }
+        let mut names: Vec<&String> = self.parameters.iter().flatten().collect();
+        names.sort();
+        names.dedup();
+        for s in &self.samples {
+            let i = s.index;
+            if i >= self.samples_total || i % n != k - 1 {
+                return Err(format!(
+                    "sample {i} is not one of shard {k}/{n} of {} samples",
+                    self.samples_total
+                ));
+            }
+            let shape = |what: &str, lens: Vec<usize>| -> Result<(), String> {
+                if lens.len() != h_count || lens.iter().any(|&l| l != rows) {
+                    return Err(format!(
+                        "sample {i}: its {what} are not one per expectation ({rows}) for each hypothesis ({h_count})"
+                    ));
+                }
+                Ok(())
+            };
+            shape("values", s.values.iter().map(Vec::len).collect())?;
+            shape("passes", s.passes.iter().map(Vec::len).collect())?;
+            if s.failed.len() != h_count || !(s.retried.is_empty() || s.retried.len() == h_count) {
+                return Err(format!(
+                    "sample {i}: `failed` and `retried` have one entry per hypothesis ({h_count})"
+                ));
+            }
+            if let Some(missing) = names.iter().find(|p| !s.params.contains_key(**p)) {
+                return Err(format!("sample {i} has no value of parameter `{missing}`"));
+            }
+            if let Some(extra) = s.params.keys().find(|p| !names.contains(p)) {
+                return Err(format!(
+                    "sample {i} has a value of `{extra}`, which is not a sampled parameter"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Per expectation and hypothesis: the fraction of samples that pass, and the
 /// parameters that go most with the prediction.
 #[derive(Clone, Debug, Serialize)]
@@ -314,7 +379,15 @@ pub fn summarize(parts: &[Partial]) -> Result<Summary, String> {
         return Err("no partial results to merge".to_string());
     };
     for p in parts {
+        p.check()
+            .map_err(|e| format!("shard {}/{}: {e}", p.shard.0, p.shard.1))?;
+    }
+    for (k, p) in parts.iter().enumerate() {
+        if parts[..k].iter().any(|q| q.shard == p.shard) {
+            return Err(format!("shard {}/{} is given twice", p.shard.0, p.shard.1));
+        }
         if p.hypotheses != first.hypotheses
+            || p.parameters != first.parameters
             || p.expectations != first.expectations
             || p.seed != first.seed
             || p.samples_total != first.samples_total
@@ -328,24 +401,29 @@ pub fn summarize(parts: &[Partial]) -> Result<Summary, String> {
     }
     let mut samples: Vec<&Sample> = parts.iter().flat_map(|p| &p.samples).collect();
     samples.sort_by_key(|s| s.index);
+    // A missing sample is named by the shard it belongs to when every shard splits the
+    // run the same way, as a job array does.
+    let n = first.shard.1;
+    let missing = |k: usize| -> String {
+        if parts.iter().all(|p| p.shard.1 == n) && !parts.iter().any(|p| p.shard.0 == k % n + 1) {
+            format!(
+                "shard {}/{n} is missing (sample {k} is in none of the files)",
+                k % n + 1
+            )
+        } else {
+            format!("sample {k} is missing")
+        }
+    };
     for (k, s) in samples.iter().enumerate() {
-        if s.index != k {
-            return Err(format!(
-                "sample {k} is {}",
-                if s.index > k {
-                    "missing"
-                } else {
-                    "there twice"
-                }
-            ));
+        if s.index > k {
+            return Err(missing(k));
+        }
+        if s.index < k {
+            return Err(format!("sample {} is there twice", s.index));
         }
     }
     if samples.len() != first.samples_total {
-        return Err(format!(
-            "{} of {} samples; the rest are missing",
-            samples.len(),
-            first.samples_total
-        ));
+        return Err(missing(samples.len()));
     }
     let h_count = first.hypotheses.len();
     let rows = first.expectations.len();

@@ -191,3 +191,90 @@ fn unknown_names_in_the_manifest_are_errors_at_their_keys_with_a_close_name() {
         run.stderr
     );
 }
+
+/// `merge` indexed a shard's `values` and `passes` without looking (a short array
+/// panicked), and accepted `shard: [3, 2]`, an unknown `schema_version` and samples
+/// without a value of some parameter (which silently changed the Spearman section).
+#[test]
+fn merge_checks_each_record_against_its_header_and_names_the_file_and_sample() {
+    let dir = project("merge-corrupt", "");
+    for k in 1..=2 {
+        let (shard, out) = (format!("{k}/2"), format!("s{k}.json"));
+        let args = [
+            "ensemble",
+            "--samples",
+            "4",
+            "--shard",
+            &shard,
+            "--out",
+            &out,
+        ];
+        let run = pathrules(&args, Some(&dir.0));
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    let good = pathrules(&["merge", "s1.json", "s2.json"], Some(&dir.0));
+    assert_eq!(good.code, 0, "{}", good.stderr);
+    let text = std::fs::read_to_string(dir.0.join("s2.json")).expect("records");
+    let records: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    type Edit = fn(&mut serde_json::Value);
+    let cases: [(&str, Edit, &str); 6] = [
+        (
+            "short values",
+            |r| r["samples"][1]["values"][0] = serde_json::json!([]),
+            "sample 3: its values are not one per expectation (2) for each hypothesis (2)",
+        ),
+        (
+            "short passes",
+            |r| r["samples"][0]["passes"] = serde_json::json!([[true, true]]),
+            "sample 1: its passes are not one per expectation (2) for each hypothesis (2)",
+        ),
+        (
+            "shard [3, 2]",
+            |r| r["shard"] = serde_json::json!([3, 2]),
+            "shard [3, 2] is not a shard K/N with 1 ≤ K ≤ N",
+        ),
+        (
+            "another schema",
+            |r| r["schema_version"] = serde_json::json!(99),
+            "schema_version 99 is not 1",
+        ),
+        (
+            "a parameter missing",
+            |r| {
+                if let Some(p) = r["samples"][0]["params"].as_object_mut() {
+                    p.remove("k_loss");
+                }
+            },
+            "sample 1 has no value of parameter `k_loss`",
+        ),
+        (
+            "a sample of another shard",
+            |r| r["samples"][0]["index"] = serde_json::json!(2),
+            "sample 2 is not one of shard 2/2 of 4 samples",
+        ),
+    ];
+    for (what, edit, message) in cases {
+        let mut bad = records.clone();
+        edit(&mut bad);
+        dir.write("bad.json", &bad.to_string());
+        let run = pathrules(&["merge", "s1.json", "bad.json"], Some(&dir.0));
+        assert_eq!(run.code, 1, "{what}: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{what}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .starts_with("error: `bad.json` is not the records of an ensemble shard: ")
+                && run.stderr.contains(message),
+            "{what}: {}",
+            run.stderr
+        );
+    }
+    // A missing shard is named by K/N, and one given twice is refused.
+    let run = pathrules(&["merge", "s1.json"], Some(&dir.0));
+    assert_eq!(
+        run.stderr,
+        "error: shard 2/2 is missing (sample 1 is in none of the files)\n"
+    );
+    let run = pathrules(&["merge", "s1.json", "s2.json", "s2.json"], Some(&dir.0));
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stderr, "error: shard 2/2 is given twice\n");
+}
