@@ -759,7 +759,10 @@ impl Ui {
             Some(&tick),
         );
         bar.finish_and_clear();
-        comparison.map_err(|e| self.error(&e))
+        let mut comparison = comparison.map_err(|e| self.error(&e))?;
+        // The solver's advice names flags; here the settings are the manifest's.
+        comparison.map_errors(pathrules::project::manifest_advice);
+        Ok(comparison)
     }
 
     fn compare(&self, manifest: &Path, format: CompareFormat) -> Result<(), Failed> {
@@ -975,7 +978,16 @@ impl Ui {
             match comparison.predictions.first().and_then(|p| p.get(&e.name)) {
                 Some(p) => predictions.push(p.clone()),
                 None => {
-                    return Err(self.error(&format!("experiment `{}` could not be run", e.name)));
+                    let why = comparison
+                        .run_errors
+                        .first()
+                        .and_then(|errors| errors.get(&e.name))
+                        .map_or("its run was not kept", String::as_str);
+                    return Err(self.error(&format!(
+                        "the report needs every experiment of the base hypothesis `{}`, and \
+                         one could not be run: {why}",
+                        hypotheses[0].name
+                    )));
                 }
             }
         }

@@ -537,5 +537,5 @@ pub fn manifest_advice(message: &str) -> String {
     ] {
         help = help.replace(flag, key);
     }
-    format!("{head}\nhelp: {help} (in the manifest)")
+    format!("{head}\nhelp: {help}")
 }

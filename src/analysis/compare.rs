@@ -40,6 +40,9 @@ pub struct Comparison {
     /// Per hypothesis, every experiment's prediction that could be run, by name.
     #[serde(skip)]
     pub predictions: Vec<BTreeMap<String, Prediction>>,
+    /// Per hypothesis, why each experiment that could not be run failed, by name.
+    #[serde(skip)]
+    pub run_errors: Vec<BTreeMap<String, String>>,
 }
 
 /// One expectation under every hypothesis.
@@ -82,6 +85,33 @@ pub struct Changes {
 pub struct Change {
     pub base: String,
     pub hypothesis: String,
+}
+
+impl Comparison {
+    /// Every message of why something could not be run, rewritten by `f`: the caller
+    /// knows where the settings live (a flag, a key of the manifest) and the solver does
+    /// not.
+    pub fn map_errors(&mut self, f: impl Fn(&str) -> String) {
+        let cells = self.scorecard.iter_mut().flat_map(|r| r.results.iter_mut());
+        for cell in cells.flatten() {
+            if let Some(e) = &mut cell.error {
+                *e = f(e);
+            }
+        }
+        for v in self.verdicts.iter_mut().flatten() {
+            if let Some(e) = &mut v.error {
+                *e = f(e);
+            }
+        }
+        for e in self.run_errors.iter_mut().flat_map(|m| m.values_mut()) {
+            *e = f(e);
+        }
+        if let Some(o) = &mut self.occlusion {
+            for e in o.errors.iter_mut().flatten() {
+                *e = f(e);
+            }
+        }
+    }
 }
 
 impl Changes {
@@ -210,6 +240,7 @@ pub fn compare(
         discriminating,
         occlusion,
         verdicts,
+        run_errors: results.iter().map(|r| r.run_errors.clone()).collect(),
         predictions: results.into_iter().map(|r| r.predictions).collect(),
     })
 }
@@ -228,6 +259,7 @@ pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 struct Evaluated {
     verdicts: Vec<Verdict>,
     predictions: BTreeMap<String, Prediction>,
+    run_errors: BTreeMap<String, String>,
     occlusion: Option<Result<Vec<Vec<Option<f64>>>, String>>,
 }
 
@@ -240,9 +272,15 @@ fn evaluate(
     let mut runs = Runs::new(&h.checked, settings).with_progress(tick);
     let verdicts = judge(&mut runs);
     let mut predictions = BTreeMap::new();
+    let mut run_errors = BTreeMap::new();
     for (k, e) in h.checked.model.experiments.iter().enumerate() {
-        if let Ok(p) = runs.get(k) {
-            predictions.insert(e.name.clone(), p.clone());
+        match runs.get(k) {
+            Ok(p) => {
+                predictions.insert(e.name.clone(), p.clone());
+            }
+            Err(error) => {
+                run_errors.insert(e.name.clone(), error.to_string());
+            }
         }
     }
     let occlusion = occlusion
@@ -250,6 +288,7 @@ fn evaluate(
     Evaluated {
         verdicts,
         predictions,
+        run_errors,
         occlusion,
     }
 }

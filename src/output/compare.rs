@@ -1,6 +1,6 @@
 //! `pathrules compare` as text that fits a terminal, and as JSON.
 
-use crate::analysis::compare::{Changes, Comparison};
+use crate::analysis::compare::{Cell, Changes, Comparison};
 use crate::output::verdict::sig4;
 
 /// Widest expectation text in the scorecard; longer ones are cut with `…`.
@@ -39,12 +39,24 @@ pub fn text(c: &Comparison, seconds_per_unit: f64) -> String {
         head.push_str(&format!("  {h:<w$}"));
     }
     push_line(&mut out, &head);
+    // Why a cell could not be judged, once per hypothesis and message, numbered in the
+    // order the cells that need them appear.
+    let mut notes: Vec<(usize, &str)> = Vec::new();
     for row in &c.scorecard {
         let mut line = format!("{:<first$}", cut(&row.expectation, EXPECTATION_WIDTH));
-        for (cell, w) in row.results.iter().zip(&widths) {
+        for (h, (cell, w)) in row.results.iter().zip(&widths).enumerate() {
             let text = match cell {
                 None => "—".to_string(),
-                Some(cell) if cell.error.is_some() => "FAIL error".to_string(),
+                Some(Cell { error: Some(e), .. }) => {
+                    let k = match notes.iter().position(|&n| n == (h, e.as_str())) {
+                        Some(k) => k,
+                        None => {
+                            notes.push((h, e));
+                            notes.len() - 1
+                        }
+                    };
+                    format!("FAIL [{}]", k + 1)
+                }
                 Some(cell) => format!(
                     "{} {}",
                     if cell.pass { "pass" } else { "FAIL" },
@@ -60,6 +72,19 @@ pub fn text(c: &Comparison, seconds_per_unit: f64) -> String {
         totals.push_str(&format!("  {:<w$}", format!("{p}/{j}")));
     }
     push_line(&mut out, &totals);
+    for (k, &(h, e)) in notes.iter().enumerate() {
+        let mut lines = e.lines();
+        let head = format!(
+            "[{}] {}: {}",
+            k + 1,
+            c.hypotheses[h],
+            lines.next().unwrap_or("")
+        );
+        wrap_line(&mut out, &head, "    ");
+        for more in lines {
+            wrap_line(&mut out, &format!("    {more}"), "      ");
+        }
+    }
 
     // Occlusion under each hypothesis.
     if let Some(o) = &c.occlusion {

@@ -278,3 +278,123 @@ fn merge_checks_each_record_against_its_header_and_names_the_file_and_sample() {
     assert_eq!(run.code, 1);
     assert_eq!(run.stderr, "error: shard 2/2 is given twice\n");
 }
+
+/// `[solver] max_steps = 0` was accepted: every cell of the scorecard read `FAIL error`
+/// with no reason, and `compare` exited 0. The other settings are held to the same
+/// checks as their flags.
+#[test]
+fn solver_settings_of_the_manifest_are_checked_at_their_keys() {
+    let dir = project("solver-settings", "[solver]\nmax_steps = 0\n");
+    let run = compare(&dir);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.starts_with(
+            "error: [solver] max_steps must be at least 1\n  ┌─ pathrules.toml:7:13\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    for (key, message) in [
+        ("rtol = inf", "rtol must be between 0 and 1"),
+        ("rtol = nan", "rtol must be between 0 and 1"),
+        ("atol = 0.0", "atol must be a positive number"),
+        ("atol = -inf", "atol must be a positive number"),
+    ] {
+        dir.write("pathrules.toml", &format!("{MANIFEST}[solver]\n{key}\n"));
+        let run = compare(&dir);
+        assert_eq!(run.code, 1, "{key}: {}", run.stderr);
+        assert!(
+            run.stderr.starts_with(&format!(
+                "error: [solver] {message}\n  ┌─ pathrules.toml:7:"
+            )),
+            "{key}: {}",
+            run.stderr
+        );
+    }
+}
+
+/// A cell whose experiment could not be run said `FAIL error` and no more, its advice
+/// named `--max-steps` (a flag `compare` does not have), and `report` said only that
+/// an experiment "could not be run".
+#[test]
+fn a_failed_cell_says_why_with_advice_for_the_manifest() {
+    let dir = project("failed-cells", "[solver]\nmax_steps = 2\n");
+    let run = compare(&dir);
+    assert!(!run.stdout.contains("FAIL error"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("pulse: level at 30 min > 180   FAIL [1]     FAIL [2]\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("\n[1] base: experiment `pulse`: gave up after 2 steps at t = "),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("\n    help: raise `[solver] max_steps`\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("--"), "{}", run.stdout);
+    let json = pathrules(&["compare", "--format", "json"], Some(&dir.0));
+    assert!(!json.stdout.contains("--max-steps"), "{}", json.stdout);
+    assert!(
+        json.stdout.contains("raise `[solver] max_steps`"),
+        "{}",
+        json.stdout
+    );
+    let report = pathrules(&["report", "-o", "r.html"], Some(&dir.0));
+    assert_eq!(report.code, 1);
+    assert!(
+        report.stderr.starts_with(
+            "error: the report needs every experiment of the base hypothesis `base`, and one \
+             could not be run: experiment `pulse`: gave up after 2 steps"
+        ) && report.stderr.contains("help: raise `[solver] max_steps`"),
+        "{}",
+        report.stderr
+    );
+    assert!(!dir.0.join("r.html").exists(), "a report was written");
+}
+
+/// Every piece of the solver's advice that names a flag has its manifest key, so no
+/// error `compare` prints sends the user to a flag it does not have.
+#[test]
+fn solver_advice_names_manifest_keys_not_flags() {
+    use pathrules::solve::{Method, SolveError, SolveErrorKind};
+    let name = || "A".to_string();
+    let kinds = [
+        SolveErrorKind::NonFinite {
+            component: 0,
+            name: name(),
+        },
+        SolveErrorKind::Negative {
+            component: 0,
+            name: name(),
+            value: -1.0,
+        },
+        SolveErrorKind::StepSizeTooSmall {
+            component: 0,
+            name: name(),
+        },
+        SolveErrorKind::TooManySteps { limit: 2 },
+        SolveErrorKind::BadSettings("rtol".to_string()),
+        SolveErrorKind::Solver("no".to_string()),
+    ];
+    for kind in kinds {
+        for method in [Method::Bdf, Method::Dopri5, Method::Dop853] {
+            let e = SolveError {
+                time: 1.0,
+                kind: kind.clone(),
+                method,
+            };
+            let advice = pathrules::project::manifest_advice(&e.to_string());
+            assert!(advice.contains("\nhelp: "), "{advice}");
+            assert!(!advice.contains("--"), "{advice}");
+        }
+    }
+}
