@@ -60,6 +60,8 @@ pub struct Cell {
     pub value: f64,
     pub pass: bool,
     pub error: Option<String>,
+    /// Why the runs give no number to judge; such a cell neither passes nor fails.
+    pub unjudged: Option<String>,
 }
 
 /// What a hypothesis adds, removes and changes relative to the base.
@@ -346,6 +348,7 @@ fn scorecard(
                 value: v.value,
                 pass: v.pass,
                 error: v.error.clone(),
+                unjudged: v.unjudged.clone(),
             });
         }
     }

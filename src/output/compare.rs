@@ -47,16 +47,10 @@ pub fn text(c: &Comparison, seconds_per_unit: f64) -> String {
         for (h, (cell, w)) in row.results.iter().zip(&widths).enumerate() {
             let text = match cell {
                 None => "—".to_string(),
-                Some(Cell { error: Some(e), .. }) => {
-                    let k = match notes.iter().position(|&n| n == (h, e.as_str())) {
-                        Some(k) => k,
-                        None => {
-                            notes.push((h, e));
-                            notes.len() - 1
-                        }
-                    };
-                    format!("FAIL [{}]", k + 1)
-                }
+                Some(Cell { error: Some(e), .. }) => format!("FAIL [{}]", note(&mut notes, h, e)),
+                Some(Cell {
+                    unjudged: Some(e), ..
+                }) => format!("no number [{}]", note(&mut notes, h, e)),
                 Some(cell) => format!(
                     "{} {}",
                     if cell.pass { "pass" } else { "FAIL" },
@@ -184,6 +178,18 @@ pub fn text(c: &Comparison, seconds_per_unit: f64) -> String {
     out
 }
 
+/// The number of the note for hypothesis `h`'s message `e`, added if it is new.
+fn note<'a>(notes: &mut Vec<(usize, &'a str)>, h: usize, e: &'a str) -> usize {
+    let k = match notes.iter().position(|&n| n == (h, e)) {
+        Some(k) => k,
+        None => {
+            notes.push((h, e));
+            notes.len() - 1
+        }
+    };
+    k + 1
+}
+
 fn changes(out: &mut String, what: &str, ch: &Changes) {
     for (mark, list) in [("+", &ch.added), ("−", &ch.removed)] {
         for item in list {
@@ -234,6 +240,8 @@ pub fn show_time(seconds: f64) -> String {
 
 /// Appends a line, trimmed and cut to the terminal width.
 fn push_line(out: &mut String, line: &str) {
+    // Names, sources and messages come from the model's text.
+    let line = crate::output::verdict::visible(line);
     out.push_str(cut(line.trim_end(), LINE_WIDTH).trim_end());
     out.push('\n');
 }

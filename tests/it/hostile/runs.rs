@@ -398,3 +398,132 @@ fn solver_advice_names_manifest_keys_not_flags() {
         }
     }
 }
+
+/// A readout in percent of a baseline of 0 printed `inf` and a plain FAIL where the
+/// README promises no number, and `test` counted it as failed.
+#[test]
+fn a_percent_of_a_zero_baseline_is_not_judged_and_says_why() {
+    let dir = TempDir::new("zero-baseline");
+    dir.write(
+        "zero.pathway",
+        "units time = min, concentration = uM
+input drug = 0 uM
+species A = 0 uM
+make: -> A ; 1 uM/min * drug / 1 uM
+loss: A -> @ 1 /min
+readout A_pct = 100 * A / baseline(A)
+experiment pulse { at 0 min set drug = 1 uM; run 1 h every 10 min }
+expect pulse: A_pct at 30 min > 110 \"assumption\"
+",
+    );
+    let run = pathrules(&["test", "zero.pathway"], Some(&dir.0));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!run.stdout.contains("inf"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("\nn/a  pulse: A_pct at 30 min > 110  no number"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.ends_with(
+            "not judged `pulse: A_pct at 30 min > 110`: no number: `A_pct` is relative to a \
+             baseline, and in `pulse` its baseline is 0\n0 passed, 0 failed, 1 not judged\n"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+/// Occlusion by an experiment that changes nothing divided by an effect of 0: `-inf`
+/// or NaN, judged as a plain FAIL.
+#[test]
+fn occlusion_by_an_experiment_with_no_effect_is_not_judged_and_says_why() {
+    let dir = TempDir::new("occlusion-no-effect");
+    dir.write("base.pathway", BASE);
+    dir.write(
+        "judge.pathway",
+        "import \"base.pathway\"
+input nothing = 0 uM
+readout level = 100 * A / baseline(A)
+experiment pulse { at 0 min set drug = 1 uM; run 1 h every 10 min }
+experiment inert { at 0 min set nothing = 1 uM; run 1 h every 10 min }
+expect occlusion(pulse, inert, level at 30 min) > 0.5 \"assumption\"
+",
+    );
+    let run = pathrules(&["test", "judge.pathway"], Some(&dir.0));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!run.stdout.contains("inf"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "no number: `inert` alone has no effect on `level` to compare with\n0 passed, 0 failed, 1 not judged\n"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+/// Control characters in a model's strings reached the terminal as they were (`\x1b[2J`
+/// clears it) and made the report's XHTML ill-formed (XML 1.0 forbids `\x01` even as a
+/// character reference).
+#[test]
+fn control_characters_of_model_text_are_escaped_in_tables_and_the_report() {
+    use pathrules::analysis::compare::{Hypothesis, compare};
+    let text = format!("{BASE}{}", JUDGE.replace("import \"base.pathway\"\n", ""));
+    let loaded = pathrules::model::load_str("m.pathway", &text);
+    let mut model = loaded.model.expect("the model checks");
+    let hostile = "clear\x1b[2J and \x01 and \u{202e}reversed\t";
+    model.experiments[0].description = Some(hostile.to_string());
+    model.expectations[0].note = Some(hostile.to_string());
+    let checked = pathrules::finish(model).expect("the model compiles");
+    let settings = pathrules::solve::Settings::default();
+    let hypotheses = [Hypothesis {
+        name: "base".to_string(),
+        checked,
+    }];
+    let c = compare(&hypotheses, None, &settings, None).expect("evaluated");
+    let model = &hypotheses[0].checked.model;
+    let table = pathrules::output::verdict::table(model, &c.verdicts[0]);
+    assert!(
+        !table.chars().any(|c| c.is_control() && c != '\n'),
+        "{table:?}"
+    );
+    assert!(
+        table.contains("clear\\x1b[2J and \\x01 and \\u{202e}reversed\\x09"),
+        "{table}"
+    );
+    let predictions: Vec<_> = model
+        .experiments
+        .iter()
+        .map(|e| c.predictions[0][&e.name].clone())
+        .collect();
+    let html = pathrules::output::report::html(&pathrules::output::report::Report {
+        title: "report \x1b\x01",
+        model,
+        verdicts: &c.verdicts[0],
+        predictions: &predictions,
+        comparison: &c,
+    });
+    assert!(html.contains("clear\\x1b[2J and \\x01"), "not shown");
+    let mut reader = quick_xml::Reader::from_str(&html);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(quick_xml::events::Event::Text(t)) => {
+                let text = t.decode().expect("text decodes").into_owned();
+                assert!(
+                    !text
+                        .chars()
+                        .any(|c| c.is_control() && !"\n\t\r".contains(c)),
+                    "{text:?}"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => panic!("not well-formed at {}: {e}", reader.buffer_position()),
+        }
+    }
+    assert!(
+        !html.chars().any(|c| c.is_control() && c != '\n'),
+        "a control character"
+    );
+}
