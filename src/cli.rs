@@ -822,12 +822,13 @@ impl Ui {
             distributions: project.ensemble.distributions.clone(),
             retry,
         };
-        let mine = (0..samples).filter(|i| i % shard.1 == shard.0 - 1).count();
+        let mine = pathrules::analysis::ensemble::shard_len(samples, shard);
         let bar = progress(mine, "samples");
         let tick = || bar.inc(1);
         let partial =
             pathrules::analysis::ensemble::run(&hypotheses, &spec, &project.settings, Some(&tick));
         bar.finish_and_clear();
+        let partial = partial.map_err(|e| self.error(&e))?;
         if let Some(path) = out {
             let mut json = serde_json::to_string(&partial).unwrap_or_default();
             json.push('\n');

@@ -219,13 +219,35 @@ fn expectation_rows(hypotheses: &[Hypothesis]) -> Vec<String> {
     rows
 }
 
-/// Runs this shard's samples, in parallel on all cores.
+/// How many samples are drawn and run together: enough to keep every core busy while
+/// a slow sample finishes, few enough that a run of a billion samples holds only the
+/// records it has made, never a list of every index up front.
+const CHUNK: usize = 256;
+
+/// How many of `samples` belong to shard `k` of `n` (from 1): the indices k − 1,
+/// k − 1 + n, … below `samples`.
+pub fn shard_len(samples: usize, (k, n): (usize, usize)) -> usize {
+    if n == 0 || k == 0 || k > samples {
+        return 0;
+    }
+    (samples - k) / n + 1
+}
+
+/// Runs this shard's samples, in parallel on all cores, a chunk at a time. An ensemble of
+/// no samples, or a shard that is not K/N with 1 ≤ K ≤ N, is an error.
 pub fn run(
     hypotheses: &[Hypothesis],
     spec: &Spec,
     settings: &Settings,
     tick: Option<Tick>,
-) -> Partial {
+) -> Result<Partial, String> {
+    if spec.samples == 0 {
+        return Err("an ensemble of 0 samples has nothing to summarise; ask for 1 or more".into());
+    }
+    let (k, n) = spec.shard;
+    if !(1 <= k && k <= n) {
+        return Err(format!("shard {k}/{n} is not a shard K/N with 1 ≤ K ≤ N"));
+    }
     let dist = |name: &str| {
         spec.distributions
             .get(name)
@@ -237,50 +259,53 @@ pub fn run(
         .filter(|(name, _)| dist(name) != Dist::Fixed)
         .collect();
     let rows = expectation_rows(hypotheses);
-    let (k, n) = spec.shard;
-    let indices: Vec<usize> = (0..spec.samples)
-        .filter(|i| n == 0 || i % n == k.saturating_sub(1))
-        .collect();
-    let mut samples: Vec<Sample> = indices
-        .par_iter()
-        .map(|&index| {
-            let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
-            rng.set_stream(index as u64);
-            let params: BTreeMap<String, f64> = ranges
-                .iter()
-                .map(|(name, &r)| (name.clone(), draw(&mut rng, dist(name), r)))
-                .collect();
-            // The hypotheses of one sample run in parallel too, so that a slow sample near
-            // the end of the run does not leave a core idle.
-            let judged: Vec<Judged> = hypotheses
-                .par_iter()
-                .map(|h| judge_sample(&h.checked, &params, &rows, settings, spec.retry))
-                .collect();
-            let mut values = Vec::new();
-            let mut passes = Vec::new();
-            let mut failed = Vec::new();
-            let mut retried = Vec::new();
-            for (v, p, f, r) in judged {
-                values.push(v);
-                passes.push(p);
-                failed.push(f);
-                retried.push(r);
-            }
-            if let Some(tick) = tick {
-                tick();
-            }
-            Sample {
-                index,
-                params,
-                values,
-                passes,
-                failed,
-                retried,
-            }
-        })
-        .collect();
-    samples.sort_by_key(|s| s.index);
-    Partial {
+    let mine = shard_len(spec.samples, spec.shard);
+    let mut samples: Vec<Sample> = Vec::new();
+    for start in (0..mine).step_by(CHUNK) {
+        let chunk = start..(start + CHUNK).min(mine);
+        // The chunk's samples come back in index order whatever thread ran each.
+        let done: Vec<Sample> = chunk
+            .into_par_iter()
+            .map(|j| {
+                let index = k - 1 + j * n;
+                let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+                rng.set_stream(index as u64);
+                let params: BTreeMap<String, f64> = ranges
+                    .iter()
+                    .map(|(name, &r)| (name.clone(), draw(&mut rng, dist(name), r)))
+                    .collect();
+                // The hypotheses of one sample run in parallel too, so that a slow sample near
+                // the end of the run does not leave a core idle.
+                let judged: Vec<Judged> = hypotheses
+                    .par_iter()
+                    .map(|h| judge_sample(&h.checked, &params, &rows, settings, spec.retry))
+                    .collect();
+                let mut values = Vec::new();
+                let mut passes = Vec::new();
+                let mut failed = Vec::new();
+                let mut retried = Vec::new();
+                for (v, p, f, r) in judged {
+                    values.push(v);
+                    passes.push(p);
+                    failed.push(f);
+                    retried.push(r);
+                }
+                if let Some(tick) = tick {
+                    tick();
+                }
+                Sample {
+                    index,
+                    params,
+                    values,
+                    passes,
+                    failed,
+                    retried,
+                }
+            })
+            .collect();
+        samples.extend(done);
+    }
+    Ok(Partial {
         schema_version: crate::output::table::SCHEMA_VERSION,
         hypotheses: hypotheses.iter().map(|h| h.name.clone()).collect(),
         parameters: hypotheses
@@ -301,7 +326,7 @@ pub fn run(
         shard: spec.shard,
         retry: spec.retry,
         samples,
-    }
+    })
 }
 
 /// A sample whose experiments fail at the manifest's tolerances is judged again with

@@ -527,3 +527,107 @@ fn control_characters_of_model_text_are_escaped_in_tables_and_the_report() {
         "a control character"
     );
 }
+
+/// `ensemble --samples 0` ran nothing and printed a summary of no samples.
+#[test]
+fn an_ensemble_of_no_samples_is_refused() {
+    let dir = project("ensemble-zero", "");
+    let run = pathrules(&["ensemble", "--samples", "0"], Some(&dir.0));
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("0 samples"), "{}", run.stderr);
+    let loaded = pathrules::model::load_str("m.pathway", BASE);
+    let checked = pathrules::finish(loaded.model.expect("checks")).expect("compiles");
+    let hypotheses = [pathrules::analysis::compare::Hypothesis {
+        name: "base".to_string(),
+        checked,
+    }];
+    let spec = pathrules::analysis::ensemble::Spec {
+        samples: 0,
+        seed: 1,
+        shard: (1, 1),
+        default: pathrules::analysis::ensemble::Dist::LogUniform,
+        distributions: Default::default(),
+        retry: false,
+    };
+    let settings = pathrules::solve::Settings::default();
+    let run = |spec| pathrules::analysis::ensemble::run(&hypotheses, spec, &settings, None);
+    assert!(run(&spec).is_err());
+    let shard = pathrules::analysis::ensemble::Spec {
+        samples: 4,
+        shard: (3, 2),
+        ..spec.clone()
+    };
+    assert!(run(&shard).is_err());
+}
+
+/// `ensemble --samples 1000000000` listed every index before running one sample: 8 GB
+/// before the first result, and an abort where that much memory is not there.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_billion_samples_are_run_a_chunk_at_a_time() {
+    let dir = project("ensemble-billion", "");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pathrules"))
+        .current_dir(&dir.0)
+        .args(["ensemble", "--samples", "1000000000"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+    let still_running = child.try_wait().ok().flatten().is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(still_running, "the run stopped early");
+    let peak_kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("a peak resident size");
+    assert!(peak_kb < 200_000, "peak resident size {peak_kb} kB");
+}
+
+/// A shard of a huge run walked every index of the run to find its own (here 10¹²
+/// of them for one sample), so it never started.
+#[test]
+fn a_shard_of_a_huge_run_draws_only_its_own_samples() {
+    let dir = project("ensemble-huge-shard", "");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pathrules"))
+        .current_dir(&dir.0)
+        .args([
+            "ensemble",
+            "--samples",
+            "1000000000000",
+            "--shard",
+            "2/1000000000000",
+            "--out",
+            "s.json",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waits") {
+            break Some(status);
+        }
+        if start.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "{status:?} after {:?}",
+        start.elapsed()
+    );
+    let text = std::fs::read_to_string(dir.0.join("s.json")).expect("records");
+    let records: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(records["samples"].as_array().map(Vec::len), Some(1));
+    assert_eq!(records["samples"][0]["index"], 1);
+}
