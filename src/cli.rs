@@ -673,7 +673,9 @@ impl Ui {
         Ok(())
     }
 
-    /// Reads a manifest and checks every hypothesis it names with the judge files.
+    /// Reads a manifest and checks every hypothesis it names with the judge files, then
+    /// the manifest's names and times against them; the occlusion time is in the base's
+    /// time unit.
     fn load_project(
         &self,
         manifest: &Path,
@@ -682,6 +684,7 @@ impl Ui {
             pathrules::project::Manifest,
             Vec<pathrules::analysis::compare::Hypothesis>,
             PathBuf,
+            Option<f64>,
         ),
         Failed,
     > {
@@ -723,7 +726,12 @@ impl Ui {
         if hypotheses.is_empty() {
             return Err(self.error("the manifest names no hypotheses"));
         }
-        Ok((project, hypotheses, dir))
+        let models: Vec<&pathrules::Model> = hypotheses.iter().map(|h| &h.checked.model).collect();
+        let at = pathrules::project::check_models(&project, &models).map_err(|d| {
+            self.report(&sources, &d);
+            Failed
+        })?;
+        Ok((project, hypotheses, dir, at))
     }
 
     /// The comparison a manifest asks for.
@@ -731,16 +739,13 @@ impl Ui {
         &self,
         project: &pathrules::project::Manifest,
         hypotheses: &[pathrules::analysis::compare::Hypothesis],
+        at: Option<f64>,
     ) -> Result<pathrules::analysis::compare::Comparison, Failed> {
-        let units = hypotheses[0].checked.model.units;
-        let occlusion = match &project.occlusion {
-            Some(o) => Some((
-                o.readout.as_str(),
-                self.duration("[occlusion] at", &o.at, &units)?,
-                o.experiments.as_slice(),
-            )),
-            None => None,
-        };
+        let occlusion = project
+            .occlusion
+            .as_ref()
+            .zip(at)
+            .map(|(o, at)| (o.readout.as_str(), at, o.experiments.as_slice()));
         let total = hypotheses
             .iter()
             .map(|h| h.checked.model.experiments.len())
@@ -754,13 +759,16 @@ impl Ui {
             Some(&tick),
         );
         bar.finish_and_clear();
+        let mut comparison = comparison.map_err(|e| self.error(&e))?;
+        // The solver's advice names flags; here the settings are the manifest's.
+        comparison.map_errors(pathrules::project::manifest_advice);
         Ok(comparison)
     }
 
     fn compare(&self, manifest: &Path, format: CompareFormat) -> Result<(), Failed> {
-        let (project, hypotheses, dir) = self.load_project(manifest)?;
+        let (project, hypotheses, dir, at) = self.load_project(manifest)?;
         let units = hypotheses[0].checked.model.units;
-        let comparison = self.comparison(&project, &hypotheses)?;
+        let comparison = self.comparison(&project, &hypotheses, at)?;
         let text = pathrules::output::compare::text(&comparison, units.time_in_seconds());
         let json = pathrules::output::compare::json(&comparison);
         if let Some(dir_out) = &project.output {
@@ -805,7 +813,7 @@ impl Ui {
         if shard.1 > 1 && out.is_none() {
             return Err(self.error("a shard's records go to a file; add `--out shard.json`"));
         }
-        let (project, hypotheses, _) = self.load_project(manifest)?;
+        let (project, hypotheses, _, _) = self.load_project(manifest)?;
         let spec = pathrules::analysis::ensemble::Spec {
             samples,
             seed,
@@ -814,12 +822,13 @@ impl Ui {
             distributions: project.ensemble.distributions.clone(),
             retry,
         };
-        let mine = (0..samples).filter(|i| i % shard.1 == shard.0 - 1).count();
+        let mine = pathrules::analysis::ensemble::shard_len(samples, shard);
         let bar = progress(mine, "samples");
         let tick = || bar.inc(1);
         let partial =
             pathrules::analysis::ensemble::run(&hypotheses, &spec, &project.settings, Some(&tick));
         bar.finish_and_clear();
+        let partial = partial.map_err(|e| self.error(&e))?;
         if let Some(path) = out {
             let mut json = serde_json::to_string(&partial).unwrap_or_default();
             json.push('\n');
@@ -853,6 +862,12 @@ impl Ui {
                         path.display()
                     ))
                 })?;
+            partial.check().map_err(|e| {
+                self.error(&format!(
+                    "`{}` is not the records of an ensemble shard: {e}",
+                    path.display()
+                ))
+            })?;
             partials.push(partial);
         }
         let summary =
@@ -954,8 +969,8 @@ impl Ui {
     }
 
     fn write_report(&self, manifest: &Path, out: &Path) -> Result<(), Failed> {
-        let (project, hypotheses, _) = self.load_project(manifest)?;
-        let comparison = self.comparison(&project, &hypotheses)?;
+        let (project, hypotheses, _, at) = self.load_project(manifest)?;
+        let comparison = self.comparison(&project, &hypotheses, at)?;
         // The base hypothesis's verdicts and predictions, as compare ran them.
         let base = &hypotheses[0].checked;
         let verdicts = comparison.verdicts.first().cloned().unwrap_or_default();
@@ -964,7 +979,16 @@ impl Ui {
             match comparison.predictions.first().and_then(|p| p.get(&e.name)) {
                 Some(p) => predictions.push(p.clone()),
                 None => {
-                    return Err(self.error(&format!("experiment `{}` could not be run", e.name)));
+                    let why = comparison
+                        .run_errors
+                        .first()
+                        .and_then(|errors| errors.get(&e.name))
+                        .map_or("its run was not kept", String::as_str);
+                    return Err(self.error(&format!(
+                        "the report needs every experiment of the base hypothesis `{}`, and \
+                         one could not be run: {why}",
+                        hypotheses[0].name
+                    )));
                 }
             }
         }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::model::{BaseUnits, Dim, Model, units};
 use crate::solve::{Linear, Method, Settings};
 use crate::syntax::{Diagnostic, FileId, Span};
 
@@ -30,6 +31,8 @@ pub struct Manifest {
 pub struct EnsembleSpec {
     pub default: crate::analysis::ensemble::Dist,
     pub distributions: std::collections::BTreeMap<String, crate::analysis::ensemble::Dist>,
+    /// Where each name of `distributions` is written.
+    pub distribution_spans: std::collections::BTreeMap<String, Span>,
 }
 
 /// The occlusion matrix `compare` prints.
@@ -39,6 +42,11 @@ pub struct OcclusionSpec {
     /// A time as written, e.g. `180 min`; the model's units convert it.
     pub at: String,
     pub experiments: Vec<String>,
+    /// Where `readout`, `at` and each experiment's name are written, for errors that only
+    /// the checked models can find ([`check_models`]).
+    pub readout_span: Span,
+    pub at_span: Span,
+    pub experiment_spans: Vec<Span>,
 }
 
 #[derive(Deserialize)]
@@ -57,15 +65,16 @@ struct Raw {
 #[serde(deny_unknown_fields)]
 struct RawEnsemble {
     default: Option<crate::analysis::ensemble::Dist>,
-    distributions: Option<std::collections::BTreeMap<String, crate::analysis::ensemble::Dist>>,
+    distributions:
+        Option<std::collections::BTreeMap<Spanned<String>, crate::analysis::ensemble::Dist>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawOcclusion {
-    readout: String,
-    at: String,
-    experiments: Vec<String>,
+    readout: Spanned<String>,
+    at: Spanned<String>,
+    experiments: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -74,7 +83,7 @@ struct RawSolver {
     method: Option<Spanned<String>>,
     rtol: Option<Spanned<f64>>,
     atol: Option<Spanned<f64>>,
-    max_steps: Option<usize>,
+    max_steps: Option<Spanned<usize>>,
     linear: Option<Spanned<String>>,
 }
 
@@ -216,34 +225,41 @@ pub fn parse(
                 None => errors.push(not_a_choice("method", m, "a solver", span(m.span()), help)),
             }
         }
-        if let Some(r) = &s.rtol {
-            if !(*r.get_ref() > 0.0 && *r.get_ref() < 1.0) {
+        // Each setting is checked on its own against the defaults of the others, so that
+        // every one at fault is reported at its own key.
+        let mut check = |one: Settings, at: std::ops::Range<usize>, help: &str| {
+            if let Err(why) = one.validate() {
                 errors.push(
-                    Diagnostic::error(
-                        "[solver] rtol must be between 0 and 1",
-                        span(r.span()),
-                        "out of range",
-                    )
-                    .with_help("the default is 1e-6"),
+                    Diagnostic::error(format!("[solver] {why}"), span(at), "out of range")
+                        .with_help(help),
                 );
             }
+        };
+        if let Some(r) = &s.rtol {
             settings.rtol = *r.get_ref();
+            let one = Settings {
+                rtol: settings.rtol,
+                ..Settings::default()
+            };
+            check(one, r.span(), "the default is 1e-6");
         }
         if let Some(a) = &s.atol {
-            if !(*a.get_ref() > 0.0 && a.get_ref().is_finite()) {
-                errors.push(
-                    Diagnostic::error(
-                        "[solver] atol must be a positive number",
-                        span(a.span()),
-                        "out of range",
-                    )
-                    .with_help("the default is 1e-9, in the model's concentration unit"),
-                );
-            }
             settings.atol = *a.get_ref();
+            let one = Settings {
+                atol: settings.atol,
+                ..Settings::default()
+            };
+            let help = "the default is 1e-9, in the model's concentration unit";
+            check(one, a.span(), help);
         }
-        if let Some(m) = s.max_steps {
-            settings.max_steps = m;
+        if let Some(m) = &s.max_steps {
+            settings.max_steps = *m.get_ref();
+            let one = Settings {
+                max_steps: settings.max_steps,
+                ..Settings::default()
+            };
+            let help = "the most steps the solver may take in one run; the default is 100000";
+            check(one, m.span(), help);
         }
         if let Some(l) = &s.linear {
             let choices = [
@@ -264,13 +280,23 @@ pub fn parse(
     if !errors.is_empty() {
         return Err(errors);
     }
+    let distributions: Vec<_> = raw
+        .ensemble
+        .as_ref()
+        .and_then(|e| e.distributions.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
     Ok(Manifest {
         hypotheses,
         judge,
         occlusion: raw.occlusion.map(|o| OcclusionSpec {
-            readout: o.readout,
-            at: o.at,
-            experiments: o.experiments,
+            readout_span: span(o.readout.span()),
+            at_span: span(o.at.span()),
+            experiment_spans: o.experiments.iter().map(|e| span(e.span())).collect(),
+            readout: o.readout.into_inner(),
+            at: o.at.into_inner(),
+            experiments: o.experiments.into_iter().map(Spanned::into_inner).collect(),
         }),
         settings,
         output: raw.output.map(|o| PathBuf::from(o.dir)),
@@ -280,10 +306,14 @@ pub fn parse(
                 .as_ref()
                 .and_then(|e| e.default)
                 .unwrap_or(crate::analysis::ensemble::Dist::LogUniform),
-            distributions: raw
-                .ensemble
-                .and_then(|e| e.distributions)
-                .unwrap_or_default(),
+            distribution_spans: distributions
+                .iter()
+                .map(|(name, _)| (name.get_ref().clone(), span(name.span())))
+                .collect(),
+            distributions: distributions
+                .into_iter()
+                .map(|(name, dist)| (name.into_inner(), dist))
+                .collect(),
         },
     })
 }
@@ -312,4 +342,200 @@ fn not_a_choice(
 /// The value named `name` among `choices`.
 fn choose<T: Copy>(name: &str, choices: &[(&str, T)]) -> Option<T> {
     choices.iter().find(|(n, _)| *n == name).map(|&(_, v)| v)
+}
+
+/// Checks what only the checked models can tell about a manifest: that `[occlusion]`
+/// names a readout and experiments the models define and a time within the experiments'
+/// runs, and that `[ensemble] distributions` names parameters with a range. `models` are
+/// the hypotheses' models, the base first. Returns the occlusion time in the base's time
+/// unit; every problem is reported at its key.
+pub fn check_models(
+    manifest: &Manifest,
+    models: &[&Model],
+) -> Result<Option<f64>, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let Some(base) = models.first() else {
+        return Ok(None);
+    };
+    let mut at = None;
+    if let Some(o) = &manifest.occlusion {
+        for m in models {
+            if m.readouts.iter().any(|r| r.name == o.readout) {
+                continue;
+            }
+            let names = m.readouts.iter().map(|r| r.name.as_str());
+            errors.push(
+                Diagnostic::error(
+                    format!(
+                        "[occlusion] readout `{}` is not a readout of the models",
+                        o.readout
+                    ),
+                    o.readout_span,
+                    "no such readout",
+                )
+                .with_help(did_you_mean(&o.readout, names, "readouts")),
+            );
+            break;
+        }
+        let mut chosen = Vec::new();
+        for (name, &span) in o.experiments.iter().zip(&o.experiment_spans) {
+            match base.experiments.iter().find(|e| e.name == *name) {
+                Some(e) => chosen.push(e),
+                None => {
+                    let names = base.experiments.iter().map(|e| e.name.as_str());
+                    errors.push(
+                        Diagnostic::error(
+                            format!("[occlusion] experiment `{name}` is not defined"),
+                            span,
+                            "no such experiment",
+                        )
+                        .with_help(did_you_mean(
+                            name,
+                            names,
+                            "experiments",
+                        )),
+                    );
+                }
+            }
+        }
+        match occlusion_time(&o.at, &base.units, o.at_span.file) {
+            Err(why) => errors.push(
+                Diagnostic::error(format!("[occlusion] at {why}"), o.at_span, "not a time")
+                    .with_help(
+                        "write a time of zero or more, after the second experiment begins, \
+                         e.g. `at = \"180 min\"`",
+                    ),
+            ),
+            Ok(t) => {
+                // Each experiment is the second of some pair, run alone up to `at`, and
+                // its own run says how far its effect is looked at.
+                let unit = base.units.time.as_str();
+                if let Some(short) = chosen
+                    .iter()
+                    .filter(|e| e.until < t)
+                    .min_by(|a, b| a.until.total_cmp(&b.until))
+                {
+                    errors.push(
+                        Diagnostic::error(
+                            format!(
+                                "[occlusion] at `{}` is after the end of experiment `{}` ({} {unit})",
+                                o.at, short.name, short.until
+                            ),
+                            o.at_span,
+                            "too late",
+                        )
+                        .with_help(format!(
+                            "the effect of each experiment is read this long after it begins, \
+                             within its run; choose at most {} {unit}, or run `{}` longer",
+                            short.until, short.name
+                        )),
+                    );
+                } else {
+                    at = Some(t);
+                }
+            }
+        }
+    }
+    let mut ranged: Vec<&str> = Vec::new();
+    for m in models {
+        for p in &m.params {
+            if p.range.is_some() && !ranged.contains(&p.name.as_str()) {
+                ranged.push(&p.name);
+            }
+        }
+    }
+    for (name, span) in &manifest.ensemble.distribution_spans {
+        if ranged.contains(&name.as_str()) {
+            continue;
+        }
+        let declared = models
+            .iter()
+            .any(|m| m.params.iter().any(|p| p.name == *name));
+        errors.push(if declared {
+            Diagnostic::error(
+                format!("[ensemble] distributions: parameter `{name}` has no range"),
+                *span,
+                "not drawn",
+            )
+            .with_help(format!(
+                "only parameters with a range are drawn; write one where `{name}` is declared, \
+                 e.g. `param {name} = … in [lo, hi] …`, or remove it here"
+            ))
+        } else {
+            Diagnostic::error(
+                format!("[ensemble] distributions: no parameter `{name}`"),
+                *span,
+                "not a parameter",
+            )
+            .with_help(did_you_mean(
+                name,
+                ranged.iter().copied(),
+                "parameters with a range",
+            ))
+        });
+    }
+    if errors.is_empty() {
+        Ok(at)
+    } else {
+        Err(errors)
+    }
+}
+
+/// A time as written in the manifest (`180 min`; no unit: the model's), in base units.
+fn occlusion_time(text: &str, units: &BaseUnits, file: FileId) -> Result<f64, String> {
+    let bad = || format!("`{text}` is not a time");
+    let expr = crate::syntax::parse_expr(file, text).map_err(|_| bad())?;
+    let crate::syntax::ast::ExprKind::Number(q) = expr.kind else {
+        return Err(bad());
+    };
+    let value = match &q.unit {
+        None => q.number.value,
+        Some(u) if units::dim(u) == Dim::TIME => q.number.value * units.factor(u),
+        Some(_) => return Err(bad()),
+    };
+    if value.is_finite() && value >= 0.0 {
+        Ok(value)
+    } else {
+        Err(format!("`{text}` is not a finite time of zero or more"))
+    }
+}
+
+/// "did you mean `x`?" when a close name exists, else the names there are.
+fn did_you_mean<'a>(
+    name: &str,
+    names: impl Iterator<Item = &'a str> + Clone,
+    what: &str,
+) -> String {
+    match crate::model::suggest(name, names.clone()) {
+        Some(close) => format!("did you mean `{close}`?"),
+        None => {
+            let all: Vec<String> = names.map(|n| format!("`{n}`")).collect();
+            if all.is_empty() {
+                format!("the models define no {what}")
+            } else {
+                format!("the {what} are {}", all.join(", "))
+            }
+        }
+    }
+}
+
+/// A solver error's advice, which names command-line flags, rephrased for a run
+/// configured by the manifest: `raise --max-steps` becomes ``raise `[solver] max_steps` in
+/// the manifest``. Only the `help:` part changes; the message before it is the solver's.
+pub fn manifest_advice(message: &str) -> String {
+    let Some((head, help)) = message.split_once("\nhelp: ") else {
+        return message.to_string();
+    };
+    let mut help = help.to_string();
+    for (flag, key) in [
+        ("--rtol/--atol", "`[solver] rtol`/`atol`"),
+        ("--max-steps", "`[solver] max_steps`"),
+        ("--solver bdf", "`[solver] method = \"bdf\"`"),
+        ("--solver dop853", "`[solver] method = \"dop853\"`"),
+        ("--rtol", "`[solver] rtol`"),
+        ("--atol", "`[solver] atol`"),
+    ] {
+        help = help.replace(flag, key);
+    }
+    format!("{head}\nhelp: {help}")
 }

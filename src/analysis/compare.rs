@@ -40,6 +40,9 @@ pub struct Comparison {
     /// Per hypothesis, every experiment's prediction that could be run, by name.
     #[serde(skip)]
     pub predictions: Vec<BTreeMap<String, Prediction>>,
+    /// Per hypothesis, why each experiment that could not be run failed, by name.
+    #[serde(skip)]
+    pub run_errors: Vec<BTreeMap<String, String>>,
 }
 
 /// One expectation under every hypothesis.
@@ -57,6 +60,8 @@ pub struct Cell {
     pub value: f64,
     pub pass: bool,
     pub error: Option<String>,
+    /// Why the runs give no number to judge; such a cell neither passes nor fails.
+    pub unjudged: Option<String>,
 }
 
 /// What a hypothesis adds, removes and changes relative to the base.
@@ -82,6 +87,33 @@ pub struct Changes {
 pub struct Change {
     pub base: String,
     pub hypothesis: String,
+}
+
+impl Comparison {
+    /// Every message of why something could not be run, rewritten by `f`: the caller
+    /// knows where the settings live (a flag, a key of the manifest) and the solver does
+    /// not.
+    pub fn map_errors(&mut self, f: impl Fn(&str) -> String) {
+        let cells = self.scorecard.iter_mut().flat_map(|r| r.results.iter_mut());
+        for cell in cells.flatten() {
+            if let Some(e) = &mut cell.error {
+                *e = f(e);
+            }
+        }
+        for v in self.verdicts.iter_mut().flatten() {
+            if let Some(e) = &mut v.error {
+                *e = f(e);
+            }
+        }
+        for e in self.run_errors.iter_mut().flat_map(|m| m.values_mut()) {
+            *e = f(e);
+        }
+        if let Some(o) = &mut self.occlusion {
+            for e in o.errors.iter_mut().flatten() {
+                *e = f(e);
+            }
+        }
+    }
 }
 
 impl Changes {
@@ -135,13 +167,15 @@ pub struct OcclusionTable {
 pub const KEEP: usize = 20;
 
 /// Compares `hypotheses` (the first is the base). `occlusion` is (readout, time in
-/// base units, experiment names).
+/// base units, experiment names). An experiment that cannot be run is a verdict with its
+/// reason; a hypothesis whose evaluation stops (a defect, not a property of the model) is
+/// an error naming it, never a comparison with its expectations silently missing.
 pub fn compare(
     hypotheses: &[Hypothesis],
     occlusion: Option<(&str, f64, &[String])>,
     settings: &Settings,
     tick: Option<Tick>,
-) -> Comparison {
+) -> Result<Comparison, String> {
     let names: Vec<String> = hypotheses.iter().map(|h| h.name.clone()).collect();
     // Each hypothesis on a thread of its own: its experiments run once, for the
     // verdicts and for the ranking alike.
@@ -154,14 +188,16 @@ pub fn compare(
             .into_iter()
             .zip(hypotheses)
             .map(|(handle, h)| {
-                handle.join().unwrap_or_else(|_| Evaluated {
-                    verdicts: Vec::new(),
-                    predictions: BTreeMap::new(),
-                    occlusion: Some(Err(format!("evaluating `{}` failed", h.name))),
+                handle.join().map_err(|panic| {
+                    format!(
+                        "evaluating hypothesis `{}` stopped: {}",
+                        h.name,
+                        panic_message(panic.as_ref())
+                    )
                 })
             })
-            .collect()
-    });
+            .collect::<Result<_, _>>()
+    })?;
     let verdicts: Vec<Vec<Verdict>> = results.iter().map(|r| r.verdicts.clone()).collect();
     let (scorecard, passed, judged) = scorecard(hypotheses, &verdicts);
     let diffs = match hypotheses.split_first() {
@@ -196,7 +232,7 @@ pub fn compare(
             errors,
         }
     });
-    Comparison {
+    Ok(Comparison {
         base: names.first().cloned().unwrap_or_default(),
         hypotheses: names,
         scorecard,
@@ -206,8 +242,18 @@ pub fn compare(
         discriminating,
         occlusion,
         verdicts,
+        run_errors: results.iter().map(|r| r.run_errors.clone()).collect(),
         predictions: results.into_iter().map(|r| r.predictions).collect(),
-    }
+    })
+}
+
+/// What a panic said, for an error that names where it happened.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "an internal error".to_string())
 }
 
 /// What one hypothesis predicts: its verdicts, every experiment's prediction (by
@@ -215,6 +261,7 @@ pub fn compare(
 struct Evaluated {
     verdicts: Vec<Verdict>,
     predictions: BTreeMap<String, Prediction>,
+    run_errors: BTreeMap<String, String>,
     occlusion: Option<Result<Vec<Vec<Option<f64>>>, String>>,
 }
 
@@ -227,9 +274,15 @@ fn evaluate(
     let mut runs = Runs::new(&h.checked, settings).with_progress(tick);
     let verdicts = judge(&mut runs);
     let mut predictions = BTreeMap::new();
+    let mut run_errors = BTreeMap::new();
     for (k, e) in h.checked.model.experiments.iter().enumerate() {
-        if let Ok(p) = runs.get(k) {
-            predictions.insert(e.name.clone(), p.clone());
+        match runs.get(k) {
+            Ok(p) => {
+                predictions.insert(e.name.clone(), p.clone());
+            }
+            Err(error) => {
+                run_errors.insert(e.name.clone(), error.to_string());
+            }
         }
     }
     let occlusion = occlusion
@@ -237,6 +290,7 @@ fn evaluate(
     Evaluated {
         verdicts,
         predictions,
+        run_errors,
         occlusion,
     }
 }
@@ -294,6 +348,7 @@ fn scorecard(
                 value: v.value,
                 pass: v.pass,
                 error: v.error.clone(),
+                unjudged: v.unjudged.clone(),
             });
         }
     }

@@ -86,6 +86,71 @@ pub struct Partial {
     pub samples: Vec<Sample>,
 }
 
+impl Partial {
+    /// Whether these records are what `run` writes: this version's schema, a shard K/N
+    /// with 1 ≤ K ≤ N, and every sample one of the shard's, with a value of every sampled
+    /// parameter and a verdict slot for every hypothesis and expectation. A file edited by
+    /// hand or cut short fails here, naming the sample, before anything is summarised.
+    pub fn check(&self) -> Result<(), String> {
+        let version = crate::output::table::SCHEMA_VERSION;
+        if self.schema_version != version {
+            return Err(format!(
+                "schema_version {} is not {version}, the version this pathrules writes; run the shard again with this version",
+                self.schema_version
+            ));
+        }
+        let (k, n) = self.shard;
+        if !(1 <= k && k <= n) {
+            return Err(format!(
+                "shard [{k}, {n}] is not a shard K/N with 1 ≤ K ≤ N"
+            ));
+        }
+        let (h_count, rows) = (self.hypotheses.len(), self.expectations.len());
+        if self.parameters.len() != h_count {
+            return Err(format!(
+                "{} lists of parameters for {h_count} hypotheses",
+                self.parameters.len()
+            ));
+        }
+        let mut names: Vec<&String> = self.parameters.iter().flatten().collect();
+        names.sort();
+        names.dedup();
+        for s in &self.samples {
+            let i = s.index;
+            if i >= self.samples_total || i % n != k - 1 {
+                return Err(format!(
+                    "sample {i} is not one of shard {k}/{n} of {} samples",
+                    self.samples_total
+                ));
+            }
+            let shape = |what: &str, lens: Vec<usize>| -> Result<(), String> {
+                if lens.len() != h_count || lens.iter().any(|&l| l != rows) {
+                    return Err(format!(
+                        "sample {i}: its {what} are not one per expectation ({rows}) for each hypothesis ({h_count})"
+                    ));
+                }
+                Ok(())
+            };
+            shape("values", s.values.iter().map(Vec::len).collect())?;
+            shape("passes", s.passes.iter().map(Vec::len).collect())?;
+            if s.failed.len() != h_count || !(s.retried.is_empty() || s.retried.len() == h_count) {
+                return Err(format!(
+                    "sample {i}: `failed` and `retried` have one entry per hypothesis ({h_count})"
+                ));
+            }
+            if let Some(missing) = names.iter().find(|p| !s.params.contains_key(**p)) {
+                return Err(format!("sample {i} has no value of parameter `{missing}`"));
+            }
+            if let Some(extra) = s.params.keys().find(|p| !names.contains(p)) {
+                return Err(format!(
+                    "sample {i} has a value of `{extra}`, which is not a sampled parameter"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Per expectation and hypothesis: the fraction of samples that pass, and the
 /// parameters that go most with the prediction.
 #[derive(Clone, Debug, Serialize)]
@@ -154,13 +219,35 @@ fn expectation_rows(hypotheses: &[Hypothesis]) -> Vec<String> {
     rows
 }
 
-/// Runs this shard's samples, in parallel on all cores.
+/// How many samples are drawn and run together: enough to keep every core busy while
+/// a slow sample finishes, few enough that a run of a billion samples holds only the
+/// records it has made, never a list of every index up front.
+const CHUNK: usize = 256;
+
+/// How many of `samples` belong to shard `k` of `n` (from 1): the indices k − 1,
+/// k − 1 + n, … below `samples`.
+pub fn shard_len(samples: usize, (k, n): (usize, usize)) -> usize {
+    if n == 0 || k == 0 || k > samples {
+        return 0;
+    }
+    (samples - k) / n + 1
+}
+
+/// Runs this shard's samples, in parallel on all cores, a chunk at a time. An ensemble of
+/// no samples, or a shard that is not K/N with 1 ≤ K ≤ N, is an error.
 pub fn run(
     hypotheses: &[Hypothesis],
     spec: &Spec,
     settings: &Settings,
     tick: Option<Tick>,
-) -> Partial {
+) -> Result<Partial, String> {
+    if spec.samples == 0 {
+        return Err("an ensemble of 0 samples has nothing to summarise; ask for 1 or more".into());
+    }
+    let (k, n) = spec.shard;
+    if !(1 <= k && k <= n) {
+        return Err(format!("shard {k}/{n} is not a shard K/N with 1 ≤ K ≤ N"));
+    }
     let dist = |name: &str| {
         spec.distributions
             .get(name)
@@ -172,50 +259,53 @@ pub fn run(
         .filter(|(name, _)| dist(name) != Dist::Fixed)
         .collect();
     let rows = expectation_rows(hypotheses);
-    let (k, n) = spec.shard;
-    let indices: Vec<usize> = (0..spec.samples)
-        .filter(|i| n == 0 || i % n == k.saturating_sub(1))
-        .collect();
-    let mut samples: Vec<Sample> = indices
-        .par_iter()
-        .map(|&index| {
-            let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
-            rng.set_stream(index as u64);
-            let params: BTreeMap<String, f64> = ranges
-                .iter()
-                .map(|(name, &r)| (name.clone(), draw(&mut rng, dist(name), r)))
-                .collect();
-            // The hypotheses of one sample run in parallel too, so that a slow sample near
-            // the end of the run does not leave a core idle.
-            let judged: Vec<Judged> = hypotheses
-                .par_iter()
-                .map(|h| judge_sample(&h.checked, &params, &rows, settings, spec.retry))
-                .collect();
-            let mut values = Vec::new();
-            let mut passes = Vec::new();
-            let mut failed = Vec::new();
-            let mut retried = Vec::new();
-            for (v, p, f, r) in judged {
-                values.push(v);
-                passes.push(p);
-                failed.push(f);
-                retried.push(r);
-            }
-            if let Some(tick) = tick {
-                tick();
-            }
-            Sample {
-                index,
-                params,
-                values,
-                passes,
-                failed,
-                retried,
-            }
-        })
-        .collect();
-    samples.sort_by_key(|s| s.index);
-    Partial {
+    let mine = shard_len(spec.samples, spec.shard);
+    let mut samples: Vec<Sample> = Vec::new();
+    for start in (0..mine).step_by(CHUNK) {
+        let chunk = start..(start + CHUNK).min(mine);
+        // The chunk's samples come back in index order whatever thread ran each.
+        let done: Vec<Sample> = chunk
+            .into_par_iter()
+            .map(|j| {
+                let index = k - 1 + j * n;
+                let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+                rng.set_stream(index as u64);
+                let params: BTreeMap<String, f64> = ranges
+                    .iter()
+                    .map(|(name, &r)| (name.clone(), draw(&mut rng, dist(name), r)))
+                    .collect();
+                // The hypotheses of one sample run in parallel too, so that a slow sample near
+                // the end of the run does not leave a core idle.
+                let judged: Vec<Judged> = hypotheses
+                    .par_iter()
+                    .map(|h| judge_sample(&h.checked, &params, &rows, settings, spec.retry))
+                    .collect();
+                let mut values = Vec::new();
+                let mut passes = Vec::new();
+                let mut failed = Vec::new();
+                let mut retried = Vec::new();
+                for (v, p, f, r) in judged {
+                    values.push(v);
+                    passes.push(p);
+                    failed.push(f);
+                    retried.push(r);
+                }
+                if let Some(tick) = tick {
+                    tick();
+                }
+                Sample {
+                    index,
+                    params,
+                    values,
+                    passes,
+                    failed,
+                    retried,
+                }
+            })
+            .collect();
+        samples.extend(done);
+    }
+    Ok(Partial {
         schema_version: crate::output::table::SCHEMA_VERSION,
         hypotheses: hypotheses.iter().map(|h| h.name.clone()).collect(),
         parameters: hypotheses
@@ -236,7 +326,7 @@ pub fn run(
         shard: spec.shard,
         retry: spec.retry,
         samples,
-    }
+    })
 }
 
 /// A sample whose experiments fail at the manifest's tolerances is judged again with
@@ -314,7 +404,15 @@ pub fn summarize(parts: &[Partial]) -> Result<Summary, String> {
         return Err("no partial results to merge".to_string());
     };
     for p in parts {
+        p.check()
+            .map_err(|e| format!("shard {}/{}: {e}", p.shard.0, p.shard.1))?;
+    }
+    for (k, p) in parts.iter().enumerate() {
+        if parts[..k].iter().any(|q| q.shard == p.shard) {
+            return Err(format!("shard {}/{} is given twice", p.shard.0, p.shard.1));
+        }
         if p.hypotheses != first.hypotheses
+            || p.parameters != first.parameters
             || p.expectations != first.expectations
             || p.seed != first.seed
             || p.samples_total != first.samples_total
@@ -328,24 +426,29 @@ pub fn summarize(parts: &[Partial]) -> Result<Summary, String> {
     }
     let mut samples: Vec<&Sample> = parts.iter().flat_map(|p| &p.samples).collect();
     samples.sort_by_key(|s| s.index);
+    // A missing sample is named by the shard it belongs to when every shard splits the
+    // run the same way, as a job array does.
+    let n = first.shard.1;
+    let missing = |k: usize| -> String {
+        if parts.iter().all(|p| p.shard.1 == n) && !parts.iter().any(|p| p.shard.0 == k % n + 1) {
+            format!(
+                "shard {}/{n} is missing (sample {k} is in none of the files)",
+                k % n + 1
+            )
+        } else {
+            format!("sample {k} is missing")
+        }
+    };
     for (k, s) in samples.iter().enumerate() {
-        if s.index != k {
-            return Err(format!(
-                "sample {k} is {}",
-                if s.index > k {
-                    "missing"
-                } else {
-                    "there twice"
-                }
-            ));
+        if s.index > k {
+            return Err(missing(k));
+        }
+        if s.index < k {
+            return Err(format!("sample {} is there twice", s.index));
         }
     }
     if samples.len() != first.samples_total {
-        return Err(format!(
-            "{} of {} samples; the rest are missing",
-            samples.len(),
-            first.samples_total
-        ));
+        return Err(missing(samples.len()));
     }
     let h_count = first.hypotheses.len();
     let rows = first.expectations.len();

@@ -133,6 +133,9 @@ pub struct Verdict {
     pub pass: bool,
     /// Why there is no value: an experiment that failed to run.
     pub error: Option<String>,
+    /// Why the runs went through but give no number to judge (a percent of a baseline of
+    /// 0, an occlusion by an experiment with no effect): neither a pass nor a fail.
+    pub unjudged: Option<String>,
 }
 
 /// Evaluates every expectation of the model, in the order written.
@@ -167,23 +170,91 @@ pub fn judge(runs: &mut Runs) -> Vec<Verdict> {
                 Target::Measure(m) => measure(runs, m),
             };
             match (value, target) {
-                (Ok(value), Ok(target)) => Verdict {
-                    index,
-                    value,
-                    target,
-                    pass: x.holds(value, target),
-                    error: None,
-                },
+                (Ok(value), Ok(target)) => {
+                    let unjudged = if !value.is_finite() {
+                        Some(no_number(model, &x.claim, value, &occlusions))
+                    } else if let (false, Target::Measure(m)) = (target.is_finite(), x.target) {
+                        Some(no_number(model, &Claim::Measure(m), target, &occlusions))
+                    } else {
+                        None
+                    };
+                    Verdict {
+                        index,
+                        value,
+                        target,
+                        pass: unjudged.is_none() && x.holds(value, target),
+                        error: None,
+                        unjudged,
+                    }
+                }
                 (Err(e), _) | (_, Err(e)) => Verdict {
                     index,
                     value: f64::NAN,
                     target: f64::NAN,
                     pass: false,
                     error: Some(e),
+                    unjudged: None,
                 },
             }
         })
         .collect()
+}
+
+/// Why a claim that ran gives `value`, which is not a number to judge.
+fn no_number(
+    model: &Model,
+    claim: &Claim,
+    value: f64,
+    occlusions: &HashMap<(usize, usize, usize, u64), Result<Occlusion, String>>,
+) -> String {
+    let name = |k: usize| model.experiments[k].name.as_str();
+    match *claim {
+        Claim::Measure(m) => {
+            let r = &model.readouts[m.readout].name;
+            let relative = readout_reads_baseline(model, m.readout);
+            if relative {
+                format!(
+                    "no number: `{r}` is relative to a baseline, and in `{}` its baseline is 0",
+                    name(m.experiment)
+                )
+            } else {
+                format!("no number: `{r}` is {value} in `{}`", name(m.experiment))
+            }
+        }
+        Claim::Occlusion { a, b, readout, at } => {
+            let r = &model.readouts[readout].name;
+            match occlusions.get(&(a, b, readout, at.to_bits())) {
+                Some(Ok(o)) if o.e_b == 0.0 || !o.e_b.is_finite() => format!(
+                    "no number: `{}` alone has no effect on `{r}` to compare with",
+                    name(b)
+                ),
+                _ => format!(
+                    "no number: the effects of `{}` and `{}` on `{r}` are not finite",
+                    name(a),
+                    name(b)
+                ),
+            }
+        }
+    }
+}
+
+/// Whether readout `r` reads `baseline(...)`, itself or through the readouts it reads.
+fn readout_reads_baseline(model: &Model, r: usize) -> bool {
+    let mut stack = vec![r];
+    let mut seen = vec![false; model.readouts.len()];
+    while let Some(k) = stack.pop() {
+        if std::mem::replace(&mut seen[k], true) {
+            continue;
+        }
+        for v in model.readouts[k].expr.vars() {
+            match v {
+                Var::Baseline(_) => return true,
+                Var::Readout(j) => stack.push(j as usize),
+                _ => {}
+            }
+        }
+    }
+    false
 }
 
 fn measure(runs: &mut Runs, m: Measure) -> Result<f64, String> {
@@ -233,6 +304,13 @@ pub fn occlusion(
     let mut run = |e: &Experiment, until: f64, extra: f64| -> Result<f64, ExperimentError> {
         let mut e = e.clone();
         e.until = e.until.max(until);
+        // A run is lengthened only to read the readout at `extra`. Its own output interval
+        // that far could ask for more times than any run may hold (a run of 10 min every
+        // 0.001 min read 1e7 min later), so past that bound the run keeps only its ends and
+        // the two times read.
+        if e.until / e.every > experiment::MAX_POINTS as f64 {
+            e.every = e.until;
+        }
         let system = &checked.system;
         let p = experiment::predict_with(model, system, &e, &[0.0, extra], settings, starts)?;
         Ok(p.readout_at(readout, extra) - p.readout_at(readout, 0.0))

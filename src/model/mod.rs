@@ -14,6 +14,8 @@ pub mod protocol;
 pub mod units;
 
 pub use check::check;
+/// Did-you-mean for names outside the model files too (the manifest's).
+pub(crate) use check::suggest;
 pub use error::CheckError;
 pub use expr::{Expr, Func, Var};
 pub(crate) use load::normalize;

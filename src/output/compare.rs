@@ -1,6 +1,6 @@
 //! `pathrules compare` as text that fits a terminal, and as JSON.
 
-use crate::analysis::compare::{Changes, Comparison};
+use crate::analysis::compare::{Cell, Changes, Comparison};
 use crate::output::verdict::sig4;
 
 /// Widest expectation text in the scorecard; longer ones are cut with `…`.
@@ -39,12 +39,18 @@ pub fn text(c: &Comparison, seconds_per_unit: f64) -> String {
         head.push_str(&format!("  {h:<w$}"));
     }
     push_line(&mut out, &head);
+    // Why a cell could not be judged, once per hypothesis and message, numbered in the
+    // order the cells that need them appear.
+    let mut notes: Vec<(usize, &str)> = Vec::new();
     for row in &c.scorecard {
         let mut line = format!("{:<first$}", cut(&row.expectation, EXPECTATION_WIDTH));
-        for (cell, w) in row.results.iter().zip(&widths) {
+        for (h, (cell, w)) in row.results.iter().zip(&widths).enumerate() {
             let text = match cell {
                 None => "—".to_string(),
-                Some(cell) if cell.error.is_some() => "FAIL error".to_string(),
+                Some(Cell { error: Some(e), .. }) => format!("FAIL [{}]", note(&mut notes, h, e)),
+                Some(Cell {
+                    unjudged: Some(e), ..
+                }) => format!("no number [{}]", note(&mut notes, h, e)),
                 Some(cell) => format!(
                     "{} {}",
                     if cell.pass { "pass" } else { "FAIL" },
@@ -60,6 +66,19 @@ pub fn text(c: &Comparison, seconds_per_unit: f64) -> String {
         totals.push_str(&format!("  {:<w$}", format!("{p}/{j}")));
     }
     push_line(&mut out, &totals);
+    for (k, &(h, e)) in notes.iter().enumerate() {
+        let mut lines = e.lines();
+        let head = format!(
+            "[{}] {}: {}",
+            k + 1,
+            c.hypotheses[h],
+            lines.next().unwrap_or("")
+        );
+        wrap_line(&mut out, &head, "    ");
+        for more in lines {
+            wrap_line(&mut out, &format!("    {more}"), "      ");
+        }
+    }
 
     // Occlusion under each hypothesis.
     if let Some(o) = &c.occlusion {
@@ -159,6 +178,18 @@ pub fn text(c: &Comparison, seconds_per_unit: f64) -> String {
     out
 }
 
+/// The number of the note for hypothesis `h`'s message `e`, added if it is new.
+fn note<'a>(notes: &mut Vec<(usize, &'a str)>, h: usize, e: &'a str) -> usize {
+    let k = match notes.iter().position(|&n| n == (h, e)) {
+        Some(k) => k,
+        None => {
+            notes.push((h, e));
+            notes.len() - 1
+        }
+    };
+    k + 1
+}
+
 fn changes(out: &mut String, what: &str, ch: &Changes) {
     for (mark, list) in [("+", &ch.added), ("−", &ch.removed)] {
         for item in list {
@@ -209,6 +240,8 @@ pub fn show_time(seconds: f64) -> String {
 
 /// Appends a line, trimmed and cut to the terminal width.
 fn push_line(out: &mut String, line: &str) {
+    // Names, sources and messages come from the model's text.
+    let line = crate::output::verdict::visible(line);
     out.push_str(cut(line.trim_end(), LINE_WIDTH).trim_end());
     out.push('\n');
 }

@@ -65,8 +65,12 @@ pub fn html(r: &Report) -> String {
     out
 }
 
+/// Text as XML character data or an attribute value. XML 1.0 forbids most C0 controls
+/// even as character references, so those (and the rest of what `visible` escapes) are
+/// written as their escapes, `\x1b`; line breaks in a message are kept.
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
+    crate::output::verdict::visible_lines(s)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
@@ -122,11 +126,22 @@ fn expectations_section(out: &mut String, m: &Model, verdicts: &[Verdict]) {
     out.push_str("<table>\n<tr><th></th><th>expectation</th><th>predicted</th><th>compared with</th><th>source</th></tr>\n");
     for v in verdicts {
         let x = &m.expectations[v.index];
+        let (verdict, predicted) = match (&v.unjudged, &v.error) {
+            (Some(why), _) | (None, Some(why)) => (
+                if v.unjudged.is_some() {
+                    "<span class=\"fail\">not judged</span>"
+                } else {
+                    verdict_cell(false)
+                },
+                esc(why),
+            ),
+            (None, None) => (verdict_cell(v.pass), sig4(v.value)),
+        };
         out.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
-            verdict_cell(v.pass),
+            verdict,
             esc(&x.text),
-            sig4(v.value),
+            predicted,
             sig4(v.target),
             esc(x.note.as_deref().unwrap_or(""))
         ));
@@ -210,11 +225,22 @@ fn scorecard_section(out: &mut String, c: &Comparison) {
         out.push_str(&format!("<tr><td>{}</td>", esc(&row.expectation)));
         for cell in &row.results {
             match cell {
-                Some(cell) => out.push_str(&format!(
-                    "<td class=\"num\">{} {}</td>",
-                    verdict_cell(cell.pass),
-                    sig4(cell.value)
-                )),
+                Some(cell) => match cell.unjudged.as_ref().or(cell.error.as_ref()) {
+                    Some(why) => out.push_str(&format!(
+                        "<td>{} {}</td>",
+                        if cell.unjudged.is_some() {
+                            "<span class=\"fail\">not judged</span>"
+                        } else {
+                            verdict_cell(false)
+                        },
+                        esc(why)
+                    )),
+                    None => out.push_str(&format!(
+                        "<td class=\"num\">{} {}</td>",
+                        verdict_cell(cell.pass),
+                        sig4(cell.value)
+                    )),
+                },
                 None => out.push_str("<td>—</td>"),
             }
         }

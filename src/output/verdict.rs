@@ -7,6 +7,31 @@ use crate::analysis::{Occlusion, Verdict};
 use crate::model::Model;
 use crate::model::protocol::{Claim, Target};
 
+/// Model text (a name, a source, a description) made safe to print: every control
+/// character and every bidirectional override is written as its escape (`\x1b`,
+/// `\u{202e}`), so a string cannot clear the terminal, move the cursor or reorder what
+/// follows it. Tabs too, which would break a table's columns.
+pub fn visible(text: &str) -> String {
+    if !text.chars().any(hidden) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if !hidden(c) => out.push(c),
+            c if (c as u32) < 0x100 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    out
+}
+
+/// Whether `c` would act on the terminal, or on the order of the text, rather than show.
+fn hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{fffe}' | '\u{ffff}')
+}
+
 /// A value to four significant digits: `131.2`, `0.8312`, `1.234e-05`.
 pub fn sig4(x: f64) -> String {
     if !x.is_finite() {
@@ -46,10 +71,15 @@ pub fn table(model: &Model, verdicts: &[Verdict]) -> String {
         .iter()
         .map(|v| {
             let x = &model.expectations[v.index];
-            let verdict = if v.pass { "pass" } else { "FAIL" };
-            let (predicted, against) = match &v.error {
-                Some(_) => ("error".to_string(), String::new()),
-                None => {
+            let verdict = match (&v.unjudged, v.pass) {
+                (Some(_), _) => "n/a",
+                (None, true) => "pass",
+                (None, false) => "FAIL",
+            };
+            let (predicted, against) = match (&v.error, &v.unjudged) {
+                (Some(_), _) => ("error".to_string(), String::new()),
+                (None, Some(_)) => ("no number".to_string(), String::new()),
+                (None, None) => {
                     let against = match (x.claim, x.target) {
                         (_, Target::Measure(_)) => sig4(v.target),
                         (Claim::Occlusion { .. }, Target::Value(t)) => sig4(t),
@@ -60,10 +90,10 @@ pub fn table(model: &Model, verdicts: &[Verdict]) -> String {
             };
             [
                 verdict.to_string(),
-                x.text.clone(),
+                visible(&x.text),
                 predicted,
                 against,
-                x.note.clone().unwrap_or_default(),
+                visible(x.note.as_deref().unwrap_or_default()),
             ]
         })
         .collect();
@@ -100,16 +130,32 @@ pub fn table(model: &Model, verdicts: &[Verdict]) -> String {
         line([&row[0], &row[1], &row[2], &row[3], &row[4]], &mut out);
     }
     for v in verdicts {
+        let x = &model.expectations[v.index];
         if let Some(e) = &v.error {
-            let x = &model.expectations[v.index];
-            out.push_str(&format!("error in `{}`: {e}\n", x.text));
+            out.push_str(&format!(
+                "error in `{}`: {}\n",
+                visible(&x.text),
+                visible_lines(e)
+            ));
+        }
+        if let Some(why) = &v.unjudged {
+            out.push_str(&format!(
+                "not judged `{}`: {}\n",
+                visible(&x.text),
+                visible(why)
+            ));
         }
     }
-    let failed = verdicts.iter().filter(|v| !v.pass).count();
+    let unjudged = verdicts.iter().filter(|v| v.unjudged.is_some()).count();
+    let failed = verdicts.iter().filter(|v| !v.pass).count() - unjudged;
     out.push_str(&format!(
-        "{} passed, {failed} failed\n",
-        verdicts.len() - failed
+        "{} passed, {failed} failed",
+        verdicts.len() - failed - unjudged
     ));
+    if unjudged > 0 {
+        out.push_str(&format!(", {unjudged} not judged"));
+    }
+    out.push('\n');
     out
 }
 
@@ -122,10 +168,11 @@ pub fn occlusion_matrix(
     readout: &str,
     at: &str,
 ) -> String {
-    let names: Vec<&str> = experiments
+    let names: Vec<String> = experiments
         .iter()
-        .map(|&k| model.experiments[k].name.as_str())
+        .map(|&k| visible(&model.experiments[k].name))
         .collect();
+    let (readout, at) = (visible(readout), visible(at));
     let mut out = format!(
         "occlusion of each row by each column (column applied after row), {readout} at {at}\n\
          0 = effects add, 1 = the column adds nothing after the row\n\n"
@@ -172,7 +219,10 @@ pub fn occlusion_matrix(
     out.push('\n');
     for row in matrix {
         for o in row.iter().flatten() {
-            let (a, b) = (&model.experiments[o.a].name, &model.experiments[o.b].name);
+            let (a, b) = (
+                visible(&model.experiments[o.a].name),
+                visible(&model.experiments[o.b].name),
+            );
             out.push_str(&format!(
                 "{a} then {b}: effect of {a} {}, of {b} alone {}, of both {}; ",
                 sig4(o.e_a),
@@ -182,12 +232,12 @@ pub fn occlusion_matrix(
             if !o.convergence.is_empty() {
                 out.push_str(&format!(
                     "every route passes {}\n",
-                    o.convergence.join(" → ")
+                    visible(&o.convergence.join(" → "))
                 ));
             } else if !o.meeting.is_empty() {
                 out.push_str(&format!(
                     "the routes first meet at {}; not every route passes there\n",
-                    o.meeting.join(", ")
+                    visible(&o.meeting.join(", "))
                 ));
             } else {
                 out.push_str("the routes meet only at the readout\n");
@@ -195,6 +245,11 @@ pub fn occlusion_matrix(
         }
     }
     out
+}
+
+/// `visible` line by line, keeping the line breaks of a message with its help.
+pub fn visible_lines(text: &str) -> String {
+    text.split('\n').map(visible).collect::<Vec<_>>().join("\n")
 }
 
 #[cfg(test)]

@@ -174,6 +174,26 @@ impl Default for Settings {
     }
 }
 
+impl Settings {
+    /// Why these settings cannot run, naming the first setting at fault by its field name
+    /// (`rtol must be between 0 and 1`), so that each caller can say where the setting lives:
+    /// a flag or a key of the manifest. `max_steps = 0` would fail every run before its
+    /// first step; a tolerance of 0, a negative or a non-finite one gives the error test no
+    /// meaning, and rtol ≥ 1 accepts any step.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(self.rtol > 0.0 && self.rtol < 1.0) {
+            return Err("rtol must be between 0 and 1".to_string());
+        }
+        if !(self.atol > 0.0 && self.atol.is_finite()) {
+            return Err("atol must be a positive number".to_string());
+        }
+        if self.max_steps == 0 {
+            return Err("max_steps must be at least 1".to_string());
+        }
+        Ok(())
+    }
+}
+
 /// Work counters for one call of [`solve`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {

@@ -888,7 +888,10 @@ expect pulse: amount at 60 min > 1.5 \"assumption\"
     // A missing shard is named.
     let partial = pathrules(&["merge", "shard1.json", "shard3.json"], Some(&dir.0));
     assert_eq!(partial.code, 1);
-    assert_eq!(partial.stderr, "error: sample 1 is missing\n");
+    assert_eq!(
+        partial.stderr,
+        "error: shard 2/3 is missing (sample 1 is in none of the files)\n"
+    );
     // A shard run with --retry does not merge with shards run without it.
     let retried = pathrules(
         &[

@@ -253,7 +253,8 @@ fn shipped_hypotheses_compare() {
         Some((&spec.readout, 180.0, &spec.experiments)),
         &project.settings,
         None,
-    );
+    )
+    .expect("every hypothesis is evaluated");
     // The base passes everything; each alternative fails where the review says.
     assert_eq!(comparison.passed[0], comparison.judged[0]);
     let failed = |h: usize| -> Vec<&str> {
