@@ -136,13 +136,11 @@ pub enum CheckError {
     ExtendsCycle { span: Span, names: Vec<String> },
     /// An experiment with no `run T every Δ`, itself or inherited.
     NoRun { span: Span, name: String },
-    /// `run 1e9 min every 1 min`: more output times than one run may have; also the
-    /// combined run of an occlusion, `a` run on to `b`'s time.
+    /// `run 1e9 min every 1 min`: more output times than one run may have.
     TooManyPoints {
         span: Span,
         count: String,
         limit: usize,
-        occlusion: Option<(String, String)>,
     },
     /// `at 0 min every 1e-6 min for 10 min dose drug = 1 uM`: ten million events; also
     /// an experiment whose repeats add up to more than the limit.
@@ -496,26 +494,12 @@ impl CheckError {
                 "no `run` line here or in what it extends",
             )
             .with_help("add a line such as `run 3 h every 1 min`"),
-            TooManyPoints {
-                span,
-                count,
-                limit,
-                occlusion,
-            } => {
-                let message = match occlusion {
-                    None => format!(
-                        "this run asks for {count} output times, more than the {limit} one run may have"
-                    ),
-                    Some((a, b)) => format!(
-                        "the occlusion runs `{a}` on to `{b}`'s time, which asks for {count} output times, more than the {limit} one run may have"
-                    ),
-                };
-                Diagnostic::error(message, *span, format!("{count} output times"))
-                    .with_help(match occlusion {
-                        None => "choose a longer `every` or a shorter run".to_string(),
-                        Some((a, _)) => format!("choose a longer `every` for `{a}` or an earlier time"),
-                    })
-            }
+            TooManyPoints { span, count, limit } => Diagnostic::error(
+                format!("this run asks for {count} output times, more than the {limit} one run may have"),
+                *span,
+                format!("{count} output times"),
+            )
+            .with_help("choose a longer `every` or a shorter run"),
             TooManyEvents {
                 span,
                 count,
