@@ -2,7 +2,9 @@
 //!
 //! This is the only module that reads files, writes files or prints, and the only one
 //! that names clap. Exit codes are decided in `run` alone: 0 success, 1 a problem in
-//! the user's model or a failed solve, 2 a usage error (clap's own).
+//! the user's model or a failed solve (`Failed`), 2 a usage error: clap's own, or a
+//! flag's value that a handler refuses once the model is known (`Usage`), always
+//! before anything is written.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -1580,7 +1582,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (k, c) in digits.chars().enumerate() {
-        if k > 0 && (digits.len() - k) % 3 == 0 {
+        if k > 0 && (digits.len() - k).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -245,7 +245,9 @@ fn negative_rate_constant_was_blamed_on_tolerances() {
 #[test]
 fn negative_input_was_accepted() {
     let loaded = pathrules::model::load_str("neg.pathway", "input drug = -1 uM\n");
-    let diagnostics = loaded.model.err().expect("a negative input checked");
+    let Err(diagnostics) = loaded.model else {
+        panic!("a negative input checked");
+    };
     let rendered = pathrules::syntax::render(&diagnostics, &loaded.sources, false);
     assert!(rendered.contains("input `drug` is negative"), "{rendered}");
     assert!(rendered.contains("┌─ neg.pathway:1:14"), "{rendered}");
