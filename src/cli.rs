@@ -2,7 +2,9 @@
 //!
 //! This is the only module that reads files, writes files or prints, and the only one
 //! that names clap. Exit codes are decided in `run` alone: 0 success, 1 a problem in
-//! the user's model or a failed solve, 2 a usage error (clap's own).
+//! the user's model or a failed solve (`Failed`), 2 a usage error: clap's own, or a
+//! flag's value that a handler refuses once the model is known (`Usage`), always
+//! before anything is written.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -304,8 +306,39 @@ enum GraphArg {
     Graphml,
 }
 
-/// A failure already explained to the user: exit 1.
+/// A failure already explained to the user: a problem in the model or a failed run.
 struct Failed;
+
+/// A flag's value that cannot be used, already explained to the user: a usage error.
+struct Usage;
+
+/// How a command failed, which decides its exit code.
+enum Failure {
+    /// A problem in the model or a failed run: exit 1.
+    Model,
+    /// A flag's value that cannot be used: exit 2, as for clap's own errors.
+    Usage,
+}
+
+impl From<Failed> for Failure {
+    fn from(_: Failed) -> Failure {
+        Failure::Model
+    }
+}
+
+impl From<Usage> for Failure {
+    fn from(_: Usage) -> Failure {
+        Failure::Usage
+    }
+}
+
+/// A value read from a file (a manifest's `[occlusion] at`) rather than a flag is the
+/// project's problem, so a handler that can only fail with `Failed` reports it as one.
+impl From<Usage> for Failed {
+    fn from(_: Usage) -> Failed {
+        Failed
+    }
+}
 
 pub fn run(cli: Cli) -> ExitCode {
     let color = match cli.color {
@@ -318,8 +351,8 @@ pub fn run(cli: Cli) -> ExitCode {
         manifest: PathBuf::from("pathrules.toml"),
         format: CompareFormat::Text,
     });
-    let result = match command {
-        Command::Check { files } => ui.check(&files),
+    let result: Result<(), Failure> = match command {
+        Command::Check { files } => ui.check(&files).map_err(Failure::from),
         Command::Run {
             file,
             experiment: Some(name),
@@ -366,8 +399,12 @@ pub fn run(cli: Cli) -> ExitCode {
             experiments,
             solver,
         } => ui.occlusion(&file, &readout, &at, &experiments, &solver),
-        Command::Compare { manifest, format } => ui.compare(&manifest, format),
-        Command::Report { manifest, out } => ui.write_report(&manifest, &out),
+        Command::Compare { manifest, format } => {
+            ui.compare(&manifest, format).map_err(Failure::from)
+        }
+        Command::Report { manifest, out } => {
+            ui.write_report(&manifest, &out).map_err(Failure::from)
+        }
         Command::Ensemble {
             manifest,
             samples,
@@ -375,15 +412,21 @@ pub fn run(cli: Cli) -> ExitCode {
             shard,
             out,
             retry,
-        } => ui.ensemble(
-            &manifest,
-            samples,
-            seed,
-            shard.as_deref(),
-            out.as_deref(),
-            retry,
-        ),
-        Command::Merge { parts, format } => ui.merge(&parts, format),
+        } => ui
+            .ensemble_flags(samples, shard.as_deref())
+            .map_err(Failure::from)
+            .and_then(|()| {
+                ui.ensemble(
+                    &manifest,
+                    samples,
+                    seed,
+                    shard.as_deref(),
+                    out.as_deref(),
+                    retry,
+                )
+                .map_err(Failure::from)
+            }),
+        Command::Merge { parts, format } => ui.merge(&parts, format).map_err(Failure::from),
         Command::Bench {
             file,
             experiment,
@@ -411,11 +454,12 @@ pub fn run(cli: Cli) -> ExitCode {
             from,
             out,
         } => ui.graph(&file, format, influence, from.as_deref(), out.as_deref()),
-        Command::Fmt { files, check } => ui.fmt(&files, check),
+        Command::Fmt { files, check } => ui.fmt(&files, check).map_err(Failure::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failed) => ExitCode::from(1),
+        Err(Failure::Model) => ExitCode::from(1),
+        Err(Failure::Usage) => ExitCode::from(2),
     }
 }
 
@@ -438,6 +482,53 @@ impl Ui {
     fn error(&self, message: &str) -> Failed {
         err(&format!("error: {message}\n"));
         Failed
+    }
+
+    /// A flag's value that cannot be used: what is wrong with it, and what to write.
+    fn usage(&self, message: &str, help: &str) -> Usage {
+        err(&format!("error: {message}\nhelp: {help}\n"));
+        Usage
+    }
+
+    /// The flags of `ensemble` that need no manifest to judge, checked before it is read.
+    fn ensemble_flags(&self, samples: usize, shard: Option<&str>) -> Result<(), Usage> {
+        if samples == 0 {
+            return Err(self.usage(
+                "`--samples 0` asks for no samples",
+                "give a positive count, e.g. `--samples 100` (the default)",
+            ));
+        }
+        if let Some(text) = shard
+            && parse_shard(text).is_none()
+        {
+            return Err(self.usage(
+                &format!("`--shard {text}` is not a shard"),
+                "write K/N with 1 ≤ K ≤ N, e.g. `--shard 3/10` for the third of ten",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses dense linear algebra for a system too large for it (see
+    /// `solve::DENSE_LIMIT`), before any matrix is allocated.
+    fn fits(&self, settings: &Settings, n: usize) -> Result<(), Usage> {
+        if settings.method == Method::Bdf
+            && settings.linear == Linear::Dense
+            && n > pathrules::solve::DENSE_LIMIT
+        {
+            let gb = (n as f64).powi(2) * 8.0 / 1e9;
+            return Err(self.usage(
+                &format!(
+                    "`--linear dense` on {} species needs {gb:.1} GB for each n × n matrix; \
+                     dense is for at most {} species",
+                    thousands(n),
+                    thousands(pathrules::solve::DENSE_LIMIT)
+                ),
+                "use `--linear sparse` (a sparse LU), `--linear krylov` (no factorisation) \
+                 or `--linear auto`, which picks one of them at this size",
+            ));
+        }
+        Ok(())
     }
 
     fn load(&self, file: &Path) -> Result<Checked, Failed> {
@@ -467,19 +558,37 @@ impl Ui {
         out: Option<&Path>,
         format: TableFormat,
         solver: &SolverArgs,
-    ) -> Result<(), Failed> {
-        let checked = self.load(file)?;
-        let units = checked.model.units;
-        let until = self.duration("--until", until, &units)?;
-        let every = self.duration("--every", every, &units)?;
-        if every <= 0.0 {
-            return Err(self.error("`--every` must be longer than zero"));
-        }
-        if until / every > 1e7 {
-            return Err(self.error("`--until` / `--every` asks for more than 10 million output points; choose a longer `--every`"));
-        }
+    ) -> Result<(), Failure> {
         let settings = self.settings(solver)?;
-        let times = pathrules::time_grid(until, every);
+        let checked = self.load(file)?;
+        self.fits(&settings, checked.system.dim())?;
+        let units = checked.model.units;
+        let until_value = self.duration("--until", until, &units)?;
+        let every_value = self.duration("--every", every, &units)?;
+        if every_value <= 0.0 {
+            return Err(self
+                .usage(
+                    &format!("`--every {every}` is no interval"),
+                    "give a positive interval between output times, e.g. `--every 1min`",
+                )
+                .into());
+        }
+        // Compared as a ratio, so that no count is formed that could overflow.
+        let max_points = pathrules::experiment::MAX_POINTS;
+        if until_value / every_value > max_points as f64 {
+            return Err(self
+                .usage(
+                    &format!(
+                        "`--until {until}` with `--every {every}` asks for {} output times, \
+                         more than the {} a run may have",
+                        show_count(until_value / every_value),
+                        thousands(max_points)
+                    ),
+                    "raise `--every` or shorten `--until`",
+                )
+                .into());
+        }
+        let times = pathrules::time_grid(until_value, every_value);
         let trajectory = pathrules::simulate(&checked, &times, &settings)
             .map_err(|e| self.error(&e.in_unit(units.time.as_str()).to_string()))?;
         let series = Series {
@@ -489,7 +598,7 @@ impl Ui {
             times: trajectory.times,
             values: trajectory.states,
         };
-        self.emit(out, &table::write(&series, format.into()))
+        Ok(self.emit(out, &table::write(&series, format.into()))?)
     }
 
     fn run_experiments(
@@ -500,19 +609,25 @@ impl Ui {
         format: TableFormat,
         plot: Option<(&Path, Option<&str>)>,
         solver: &SolverArgs,
-    ) -> Result<(), Failed> {
-        let checked = self.load(file)?;
-        let model = &checked.model;
+    ) -> Result<(), Failure> {
         let settings = self.settings(solver)?;
+        let checked = self.load(file)?;
+        self.fits(&settings, checked.system.dim())?;
+        let model = &checked.model;
         let chosen: Vec<usize> = if name == "all" {
             (0..model.experiments.len()).collect()
         } else {
             name.split(',')
-                .map(|n| self.experiment(model, n.trim()))
+                .map(|n| self.experiment("`--experiment`", model, n.trim()))
                 .collect::<Result<_, _>>()?
         };
         if chosen.is_empty() {
-            return Err(self.error(&format!("`{}` defines no experiments", file.display())));
+            return Err(self
+                .usage(
+                    &format!("`{}` defines no experiments", file.display()),
+                    "add an `experiment`, or run the model without `--experiment`",
+                )
+                .into());
         }
         // Species, then inputs (the drug levels the schedule sets), then readouts.
         let mut variables = checked.system.species_names().to_vec();
@@ -561,9 +676,13 @@ impl Ui {
                     .iter()
                     .find(|w| !panels.iter().any(|p| p.readout == **w))
                 {
-                    return Err(
-                        self.error(&format!("`--readouts`: the model has no readout `{bad}`"))
-                    );
+                    let names: Vec<&str> = panels.iter().map(|p| p.readout.as_str()).collect();
+                    return Err(self
+                        .usage(
+                            &format!("`--readouts`: the model has no readout `{bad}`"),
+                            &format!("the readouts are {}", names.join(", ")),
+                        )
+                        .into());
                 }
                 panels.retain(|p| wanted.contains(&p.readout.as_str()));
                 panels.sort_by_key(|p| wanted.iter().position(|w| *w == p.readout));
@@ -571,26 +690,36 @@ impl Ui {
             let svg = pathrules::output::plot::svg(&panels, model.units.time_in_seconds());
             self.write_file(path, &svg)?;
         }
-        self.emit(out, &table::write_runs(&runs, format.into()))
+        Ok(self.emit(out, &table::write_runs(&runs, format.into()))?)
     }
 
     /// The index of the experiment called `name`, or an error naming the choices.
-    fn experiment(&self, model: &pathrules::Model, name: &str) -> Result<usize, Failed> {
+    fn experiment(&self, flag: &str, model: &pathrules::Model, name: &str) -> Result<usize, Usage> {
         let names: Vec<&str> = model.experiments.iter().map(|e| e.name.as_str()).collect();
-        self.find("experiment", name, &names)
+        self.find(flag, "experiment", name, &names)
     }
 
-    /// The index of `name` among `names`, or an error naming the choices.
-    fn find(&self, what: &str, name: &str, names: &[&str]) -> Result<usize, Failed> {
+    /// The index of `name` among `names`, or an error naming the choices. The name
+    /// comes from the command line (given with `flag`), so a name the model lacks is a
+    /// usage error.
+    fn find(&self, flag: &str, what: &str, name: &str, names: &[&str]) -> Result<usize, Usage> {
         names.iter().position(|n| *n == name).ok_or_else(|| {
             let defined = if names.is_empty() {
                 "none".to_string()
             } else {
                 names.join(", ")
             };
-            self.error(&format!(
-                "no {what} is named `{name}`; the model defines {defined}"
-            ))
+            self.usage(
+                &format!("no {what} is named `{name}`; the model defines {defined}"),
+                &format!(
+                    "{flag} takes the name of {} {what} the model defines",
+                    if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                        "an"
+                    } else {
+                        "a"
+                    }
+                ),
+            )
         })
     }
 
@@ -605,9 +734,17 @@ impl Ui {
         files: &[PathBuf],
         plot: Option<&Path>,
         solver: &SolverArgs,
-    ) -> Result<(), Failed> {
+    ) -> Result<(), Failure> {
         if plot.is_some() && files.len() > 1 {
-            return Err(self.error("`--plot` draws one file's expectations; give one file"));
+            return Err(self
+                .usage(
+                    &format!(
+                        "`--plot` draws one file's expectations, but {} files are given",
+                        files.len()
+                    ),
+                    "give one file with `--plot`",
+                )
+                .into());
         }
         let settings = self.settings(solver)?;
         let mut failed = false;
@@ -616,6 +753,7 @@ impl Ui {
                 failed = true;
                 continue;
             };
+            self.fits(&settings, checked.system.dim())?;
             let bar = progress(checked.model.experiments.len(), "experiments");
             let tick = || bar.inc(1);
             let mut runs =
@@ -643,7 +781,7 @@ impl Ui {
                 &verdicts,
             ));
         }
-        if failed { Err(Failed) } else { Ok(()) }
+        if failed { Err(Failure::Model) } else { Ok(()) }
     }
 
     fn occlusion(
@@ -653,17 +791,45 @@ impl Ui {
         at: &str,
         experiments: &[String],
         solver: &SolverArgs,
-    ) -> Result<(), Failed> {
-        let checked = self.load(file)?;
-        let model = &checked.model;
+    ) -> Result<(), Failure> {
         let settings = self.settings(solver)?;
+        let checked = self.load(file)?;
+        self.fits(&settings, checked.system.dim())?;
+        let model = &checked.model;
         let time = self.duration("--at", at, &model.units)?;
         let names: Vec<&str> = model.readouts.iter().map(|x| x.name.as_str()).collect();
-        let r = self.find("readout", readout, &names)?;
+        let r = self.find("`--readout`", "readout", readout, &names)?;
         let chosen = experiments
             .iter()
-            .map(|e| self.experiment(model, e))
+            .map(|e| self.experiment("each EXPERIMENT after the flags", model, e))
             .collect::<Result<Vec<_>, _>>()?;
+        // Each effect is read `--at` after its drug begins, so the time must lie inside
+        // every experiment's run; past it, the runs would be stretched to any length.
+        let unit = model.units.time.as_str();
+        if let Some(e) = chosen
+            .iter()
+            .map(|&k| &model.experiments[k])
+            .find(|e| time > e.until)
+        {
+            return Err(self
+                .usage(
+                    &format!(
+                        "`--at {at}` is past the end of `{}`, which runs for {} {unit}",
+                        e.name,
+                        show(e.until)
+                    ),
+                    &format!(
+                        "give a time within every experiment's run, at most `{}{unit}`",
+                        show(
+                            chosen
+                                .iter()
+                                .map(|&k| model.experiments[k].until)
+                                .fold(f64::INFINITY, f64::min)
+                        )
+                    ),
+                )
+                .into());
+        }
         let mut runs = pathrules::analysis::Runs::new(&checked, &settings);
         let matrix = pathrules::analysis::occlusion_matrix(&mut runs, &chosen, r, time)
             .map_err(|e| self.error(&e.to_string()))?;
@@ -891,10 +1057,28 @@ impl Ui {
         points: usize,
         runs: usize,
         solver: &SolverArgs,
-    ) -> Result<(), Failed> {
+    ) -> Result<(), Failure> {
         use std::time::Instant;
-        let runs = runs.max(1);
-        let points = points.max(2);
+        let max_points = pathrules::experiment::MAX_POINTS;
+        if !(2..=max_points).contains(&points) {
+            return Err(self
+                .usage(
+                    &format!(
+                        "`--points {points}` is not a number of output times from 2 to {}",
+                        thousands(max_points)
+                    ),
+                    "give the start, the end and the points between, e.g. `--points 1001`",
+                )
+                .into());
+        }
+        if !(1..=MAX_RUNS).contains(&runs) {
+            return Err(self
+                .usage(
+                    &format!("`--runs {runs}` is not a number of repetitions from 1 to {MAX_RUNS}"),
+                    "give e.g. `--runs 21` (the default); the median is reported",
+                )
+                .into());
+        }
         let settings = self.settings(solver)?;
         // Load: read, parse, check, build the graphs and compile.
         let mut load_times = Vec::with_capacity(runs);
@@ -906,12 +1090,13 @@ impl Ui {
             checked = Some(c);
         }
         let Some(checked) = checked else {
-            return Err(self.error("no run"));
+            return Err(self.error("no run").into());
         };
+        self.fits(&settings, checked.system.dim())?;
         let model = &checked.model;
         let (system, y0, protocol, end) = match experiment {
             Some(name) => {
-                let e = &model.experiments[self.experiment(model, name)?];
+                let e = &model.experiments[self.experiment("`--experiment`", model, name)?];
                 let sys =
                     pathrules::experiment::genotype_system(model, &checked.system, e.genotype);
                 let y0 = pathrules::experiment::starting_state(&sys, e.start, &settings)
@@ -926,8 +1111,9 @@ impl Ui {
                 (sys, y0, pathrules::experiment::Protocol::default(), end)
             }
         };
+        // The fraction first: `end * k` overflows to infinity for an `end` near f64::MAX.
         let times: Vec<f64> = (0..points)
-            .map(|k| end * k as f64 / (points - 1) as f64)
+            .map(|k| end * (k as f64 / (points - 1) as f64))
             .collect();
         let mut sim_times = Vec::with_capacity(runs);
         let mut stats = None;
@@ -1010,7 +1196,7 @@ impl Ui {
         genotype: Option<&str>,
         experiment: Option<&str>,
         out: Option<&Path>,
-    ) -> Result<(), Failed> {
+    ) -> Result<(), Failure> {
         use pathrules::experiment::{genotype_system, protocol, starting_state};
         let checked = self.load(file)?;
         let model = &checked.model;
@@ -1025,7 +1211,7 @@ impl Ui {
         };
         let (genotype_index, events) = match experiment {
             Some(e) => {
-                let k = self.experiment(model, e)?;
+                let k = self.experiment("`--experiment`", model, e)?;
                 let e = &model.experiments[k];
                 setup.name = format!("{}_{}", setup.name, e.name);
                 (e.genotype, Some(e))
@@ -1034,7 +1220,7 @@ impl Ui {
                 Some(g) => {
                     let names: Vec<&str> =
                         model.genotypes.iter().map(|x| x.name.as_str()).collect();
-                    let k = self.find("genotype", g, &names)?;
+                    let k = self.find("`--genotype`", "genotype", g, &names)?;
                     setup.name = format!("{}_{g}", setup.name);
                     (Some(k), None)
                 }
@@ -1075,7 +1261,7 @@ impl Ui {
                 .map(|d| (d.time, d.input, d.amount, d.ka, d.ke))
                 .collect();
         }
-        self.emit(out, &pathrules::output::sbml::write(model, &setup))
+        Ok(self.emit(out, &pathrules::output::sbml::write(model, &setup))?)
     }
 
     fn graph(
@@ -1085,7 +1271,7 @@ impl Ui {
         influence: bool,
         from: Option<&str>,
         out: Option<&Path>,
-    ) -> Result<(), Failed> {
+    ) -> Result<(), Failure> {
         let checked = self.load(file)?;
         let format = match format {
             GraphArg::Dot => GraphFormat::Dot,
@@ -1097,17 +1283,20 @@ impl Ui {
             Some(name) => match checked.model.find(name) {
                 Some(v @ (Var::Species(_) | Var::Input(_) | Var::Let(_))) => Some(v),
                 _ => {
-                    return Err(self.error(&format!(
-                        "`--from {name}` names no species, input or let of the model"
-                    )));
+                    return Err(self
+                        .usage(
+                            &format!("`--from {name}` names no species, input or let of the model"),
+                            "give a name the model declares with `species`, `input` or `let`",
+                        )
+                        .into());
                 }
             },
         };
         let view = pathrules::output::graph::View { influence, from };
-        self.emit(
+        Ok(self.emit(
             out,
             &pathrules::output::graph::write(&checked.model, &checked.network, format, view),
-        )
+        )?)
     }
 
     fn fmt(&self, files: &[PathBuf], check: bool) -> Result<(), Failed> {
@@ -1150,11 +1339,12 @@ impl Ui {
         flag: &str,
         text: &str,
         units: &pathrules::model::BaseUnits,
-    ) -> Result<f64, Failed> {
+    ) -> Result<f64, Usage> {
         let bad = || {
-            self.error(&format!(
-                "`{flag} {text}` is not a time; write e.g. `7d`, `90min` or `30s`"
-            ))
+            self.usage(
+                &format!("`{flag} {text}` is not a time"),
+                "write a time of zero or more with its unit, e.g. `7d`, `90min` or `30s`",
+            )
         };
         let mut sources = Sources::new();
         let id = sources.add(flag, flag, text);
@@ -1174,7 +1364,7 @@ impl Ui {
         }
     }
 
-    fn settings(&self, args: &SolverArgs) -> Result<Settings, Failed> {
+    fn settings(&self, args: &SolverArgs) -> Result<Settings, Usage> {
         let mut s = Settings {
             method: match args.solver {
                 SolverArg::Bdf => Method::Bdf,
@@ -1191,17 +1381,30 @@ impl Ui {
         };
         if let Some(r) = args.rtol {
             if !(r > 0.0 && r < 1.0) {
-                return Err(self.error("`--rtol` must be between 0 and 1"));
+                return Err(self.usage(
+                    &format!("`--rtol {r}` is not between 0 and 1"),
+                    "give a relative tolerance such as `1e-6` (the default)",
+                ));
             }
             s.rtol = r;
         }
         if let Some(a) = args.atol {
             if !(a > 0.0 && a.is_finite()) {
-                return Err(self.error("`--atol` must be a positive number"));
+                return Err(self.usage(
+                    &format!("`--atol {a}` is not a positive number"),
+                    "give an absolute tolerance in the model's concentration unit, such as \
+                     `1e-9` (the default)",
+                ));
             }
             s.atol = a;
         }
         if let Some(m) = args.max_steps {
+            if m == 0 {
+                return Err(self.usage(
+                    "`--max-steps 0` allows the solver no step",
+                    "give a positive count such as `100000` (the default)",
+                ));
+            }
             s.max_steps = m;
         }
         Ok(s)
@@ -1387,16 +1590,63 @@ fn show(x: f64) -> String {
         .map_or_else(|_| x.to_string(), |r| r.to_string())
 }
 
+/// The most repetitions `bench` takes: the median of a thousand is already steady to
+/// the timer's noise, and a count near `usize::MAX` would only run until killed.
+const MAX_RUNS: usize = 1000;
+
+/// The shard K of N written as `K/N` with 1 ≤ K ≤ N.
+fn parse_shard(text: &str) -> Option<(usize, usize)> {
+    text.split_once('/')
+        .and_then(|(k, n)| Some((k.trim().parse().ok()?, n.trim().parse().ok()?)))
+        .filter(|&(k, n): &(usize, usize)| k >= 1 && k <= n)
+}
+
+/// A count with thousands separated: `19,990`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (k, c) in digits.chars().enumerate() {
+        if k > 0 && (digits.len() - k).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A count that may be beyond any integer type: `1440`, `1.0e308`, `inf`.
+fn show_count(x: f64) -> String {
+    if x < 1e15 {
+        thousands(x.ceil() as usize)
+    } else {
+        format!("{x:.1e}")
+    }
+}
+
 /// `1 reaction`, `2 reactions`.
 fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// `  label:  a, b, c` wrapped at 96 columns.
+/// The most items of one list the `check` summary shows. The shipped models' longest
+/// list has 75 parameters, which stay whole; a generated model of 20,000 species would
+/// otherwise print 700 KB, so a longer list shows its first items and a count.
+const SUMMARY_ITEMS: usize = 100;
+
+/// `  label:  a, b, c` wrapped at 96 columns, and `… and 19,900 more` after the first
+/// `SUMMARY_ITEMS` of a longer list.
 fn wrap(label: &str, items: &[String]) -> String {
     if items.is_empty() {
         return String::new();
     }
+    let more = items.len().saturating_sub(SUMMARY_ITEMS);
+    let tail = format!("… and {} more", thousands(more));
+    let items: Vec<&str> = items
+        .iter()
+        .take(SUMMARY_ITEMS)
+        .map(String::as_str)
+        .chain((more > 0).then_some(tail.as_str()))
+        .collect();
     let indent = " ".repeat(13);
     let mut out = format!("  {label:<10} ");
     let mut col = out.chars().count();
@@ -1404,7 +1654,7 @@ fn wrap(label: &str, items: &[String]) -> String {
         let piece = if k + 1 < items.len() {
             format!("{item}, ")
         } else {
-            item.clone()
+            item.to_string()
         };
         let w = piece.chars().count();
         if col + w > 96 && col > indent.len() {

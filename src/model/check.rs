@@ -238,6 +238,12 @@ impl Checker {
         }
         for i in &input_decls {
             let value = self.quantity(&i.value, None);
+            if value < 0.0 && i.value.unit.as_ref().map(units::dim) == Some(Dim::CONC) {
+                self.errors.push(CheckError::NegativeInput {
+                    span: i.value.span,
+                    name: i.name.name.clone(),
+                });
+            }
             model.inputs.push(Input {
                 name: i.name.name.clone(),
                 value,
@@ -550,8 +556,13 @@ impl Checker {
             ast::RateLaw::Explicit(e) => (Kinetics::Explicit, self.expr(e), None),
             ast::RateLaw::MassAction { forward, reverse } => {
                 let kf = self.expr(forward);
+                self.rate_constant(&kf, forward, model);
                 let kr = match (reversible, reverse) {
-                    (true, Some(kr)) => Some(self.expr(kr)),
+                    (true, Some(kr)) => {
+                        let k = self.expr(kr);
+                        self.rate_constant(&k, kr, model);
+                        Some(k)
+                    }
                     (true, None) => {
                         self.errors
                             .push(CheckError::ReversibleNeedsTwo { span: forward.span });
@@ -586,6 +597,26 @@ impl Checker {
             compartment,
             span: r.span,
         })
+    }
+
+    /// Reports a mass-action constant `k` (written as `written`) that is a negative number,
+    /// whether a literal or parameters. A constant that reads the state or an input is left
+    /// alone: its sign at one time says nothing of another.
+    fn rate_constant(&mut self, k: &Expr, written: &ast::Expr, model: &Model) {
+        let value = k.eval(&|v| match v {
+            Var::Param(p) => model.params.get(p.index()).map_or(f64::NAN, |p| p.value),
+            _ => f64::NAN,
+        });
+        if value < 0.0 {
+            let param = match &written.kind {
+                ast::ExprKind::Name(id) => Some(id.name.clone()),
+                _ => None,
+            };
+            self.errors.push(CheckError::NegativeRateConstant {
+                span: written.span,
+                param,
+            });
+        }
     }
 
     fn chain(&mut self, c: &ast::Chain) -> Option<Chain> {

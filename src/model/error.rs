@@ -88,6 +88,12 @@ pub enum CheckError {
     RangeInvalid { span: Span, reason: String },
     /// `species A = -1 uM`
     NegativeInitial { span: Span, name: String },
+    /// `input drug = -1 uM`: an input that is a concentration cannot be below zero.
+    NegativeInput { span: Span, name: String },
+    /// `A -> @ -1 /min`, or `A -> @ k` with `param k = -1 /min`: mass action with a negative
+    /// constant runs backwards and drives its reactants below zero. `param` names the
+    /// parameter when the constant is one.
+    NegativeRateConstant { span: Span, param: Option<String> },
     /// `compartment c = 0`
     BadCompartmentSize { span: Span, name: String },
     /// `compartment c = 2 uM`
@@ -398,6 +404,24 @@ impl CheckError {
                 "negative",
             )
             .with_help("concentrations are zero or more"),
+            NegativeInput { span, name } => Diagnostic::error(
+                format!("input `{name}` is negative"),
+                *span,
+                "negative",
+            )
+            .with_help("an input in a concentration unit is a level of zero or more"),
+            NegativeRateConstant { span, param } => Diagnostic::error(
+                match param {
+                    Some(name) => format!("negative rate constant: `{name}` is below zero"),
+                    None => "negative rate constant".to_string(),
+                },
+                *span,
+                "negative",
+            )
+            .with_help(
+                "a mass-action rate constant is zero or more; for a reaction that runs the \
+                 other way, swap its sides, or write `<->` with a reverse constant",
+            ),
             BadCompartmentSize { span, name } => Diagnostic::error(
                 format!("compartment `{name}` must have a positive size"),
                 *span,

@@ -24,7 +24,7 @@ use diffsol::{
 
 use super::guard::{Guard, Sink};
 use super::krylov::Krylov;
-use super::{Linear, Run, SolveError, SolveErrorKind, Stats, contain};
+use super::{Linear, Run, SolveError, Stats, contain};
 
 /// Newton convergence failures allowed within one step. diffsol compares its limit
 /// (`max_nonlinear_solver_failures`, default 50) with a counter that runs over the whole
@@ -138,12 +138,7 @@ where
     loop {
         let t_now = solver.state().t;
         if steps >= settings.max_steps {
-            return Err(run.error(
-                t_now,
-                SolveErrorKind::TooManySteps {
-                    limit: settings.max_steps,
-                },
-            ));
+            return Err(run.error(t_now, guard.out_of_steps(t_now, settings.max_steps, t_end)));
         }
         let failures = solver.get_statistics().number_of_nonlinear_solver_fails;
         solver.config_mut().maximum_newton_fails =

@@ -23,7 +23,7 @@ use ode_solvers::dop_shared::IntegrationError;
 use ode_solvers::{DVector, Dop853, Dopri5, OutputType, System};
 
 use super::guard::{Guard, Sink, hermite};
-use super::{Method, Run, SolveError, SolveErrorKind, Stats, contain, same_time};
+use super::{Method, Run, SolveError, Stats, contain, same_time};
 
 /// Step-size safety factor of the controller: 0.9, the default of Hairer's DOPRI5 and DOP853.
 const SAFETY: f64 = 0.9;
@@ -116,6 +116,7 @@ pub(super) fn integrate(
     sink: &mut Sink,
 ) -> Result<Stats, SolveError> {
     let settings = run.settings;
+    let t_end = times[times.len() - 1];
     let mut watch = Watch {
         guard,
         t: t0,
@@ -133,12 +134,7 @@ pub(super) fn integrate(
         if t_out > t && !same_time(t, t_out) {
             let budget = settings.max_steps.saturating_sub(attempts);
             if budget == 0 {
-                return Err(run.error(
-                    t,
-                    SolveErrorKind::TooManySteps {
-                        limit: settings.max_steps,
-                    },
-                ));
+                return Err(run.error(t, watch.guard.out_of_steps(t, settings.max_steps, t_end)));
             }
             let seg = segment(run, &mut watch, settings.method, t, t_out, h, budget)
                 .map_err(|msg| run.crate_error(t, &msg))?;
@@ -154,12 +150,8 @@ pub(super) fn integrate(
             match seg.result {
                 Ok(()) => {}
                 Err(IntegrationError::MaxNumStepReached { x, .. }) => {
-                    return Err(run.step_failure(
-                        x,
-                        SolveErrorKind::TooManySteps {
-                            limit: settings.max_steps,
-                        },
-                    ));
+                    let kind = watch.guard.out_of_steps(x, settings.max_steps, t_end);
+                    return Err(run.step_failure(x, kind));
                 }
                 Err(IntegrationError::StepSizeUnderflow { x }) => {
                     return Err(run.step_too_small(x, &watch.y));

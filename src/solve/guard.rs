@@ -8,6 +8,9 @@
 //! to near zero and still carries an absolute error of order `rtol` times its former size. Inside
 //! that band a negative value is round-off and is reported as exactly zero; below it the solver
 //! has settled on an unphysical branch, which a stiff method will happily keep following.
+//!
+//! The guard also counts how often each component turns between rising and falling, so that a
+//! run that exhausts its steps on a limit cycle is told so instead of being told to take more.
 
 use super::{Problem, Settings, SolveError, SolveErrorKind};
 
@@ -21,6 +24,21 @@ const NEGATIVE_ATOL_MULTIPLE: f64 = 10.0;
 /// one part in 1e18 of its length, past double precision, so the loop ends on its own test first.
 const BISECTION_HALVINGS: usize = 60;
 
+/// A reversal counts as a turn only once the component has moved back by this share of the
+/// range it has covered so far in the call. A limit cycle swings across its whole range every
+/// period; a transient that settles, or a damped oscillation, soon swings by less, and the noise
+/// the error test allows never reaches a tenth of a range that is more than noise.
+const TURN_SHARE: f64 = 0.1;
+
+/// Accepted steps a swing must last to count: a solver that alternates around a value from one
+/// step to the next (an explicit method at its stability limit) is ringing, not oscillating, and
+/// BDF resolves a real cycle in tens of steps.
+const TURN_STEPS: u32 = 3;
+
+/// Turns each way before a run out of steps is called oscillating: ten cycles is a pattern, and
+/// far fewer than the hundreds a limit cycle goes through in a run of default length.
+const OSCILLATING_CYCLES: u32 = 10;
+
 pub(super) struct Guard<'a> {
     problem: &'a dyn Problem,
     method: super::Method,
@@ -29,6 +47,79 @@ pub(super) struct Guard<'a> {
     nonnegative: Vec<bool>,
     /// Largest |y_i| seen so far in this call.
     scale: Vec<f64>,
+    turns: Turns,
+}
+
+/// Per component: the direction of travel (+1, -1, or 0 before it has moved), the extreme
+/// reached in that direction, the range covered, the turns counted, the accepted steps since
+/// the last turn and the time of the last turn. Updated after every accepted step.
+struct Turns {
+    t0: f64,
+    dir: Vec<i8>,
+    extreme: Vec<f64>,
+    lo: Vec<f64>,
+    hi: Vec<f64>,
+    count: Vec<u32>,
+    since: Vec<u32>,
+    last: Vec<f64>,
+}
+
+impl Turns {
+    fn new(y0: &[f64]) -> Turns {
+        let n = y0.len();
+        Turns {
+            t0: 0.0,
+            dir: vec![0; n],
+            extreme: y0.to_vec(),
+            lo: y0.to_vec(),
+            hi: y0.to_vec(),
+            count: vec![0; n],
+            since: vec![0; n],
+            last: vec![f64::NEG_INFINITY; n],
+        }
+    }
+
+    fn update(&mut self, t: f64, y: &[f64], atol: f64) {
+        for (i, &v) in y.iter().enumerate() {
+            self.lo[i] = self.lo[i].min(v);
+            self.hi[i] = self.hi[i].max(v);
+            self.since[i] = self.since[i].saturating_add(1);
+            let band = (TURN_SHARE * (self.hi[i] - self.lo[i])).max(atol);
+            let dir = f64::from(self.dir[i]);
+            let moved = v - self.extreme[i];
+            if dir == 0.0 {
+                if moved.abs() > band {
+                    self.dir[i] = if moved > 0.0 { 1 } else { -1 };
+                    self.extreme[i] = v;
+                    self.since[i] = 0;
+                }
+            } else if moved * dir >= 0.0 {
+                self.extreme[i] = v;
+            } else if -moved * dir > band {
+                if self.since[i] >= TURN_STEPS {
+                    self.count[i] += 1;
+                    self.last[i] = t;
+                }
+                self.dir[i] = -self.dir[i];
+                self.extreme[i] = v;
+                self.since[i] = 0;
+            }
+        }
+    }
+
+    /// The component that turned most, with its full cycles, if it oscillates: ten cycles or
+    /// more, and still turning in the second half of the run up to `t`.
+    fn oscillating(&self, t: f64) -> Option<(usize, u32)> {
+        let half = self.t0 + 0.5 * (t - self.t0);
+        let (i, &turns) = self
+            .count
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| self.last[i] >= half)
+            .max_by_key(|&(_, c)| *c)?;
+        let cycles = turns / 2;
+        (cycles >= OSCILLATING_CYCLES).then_some((i, cycles))
+    }
 }
 
 impl<'a> Guard<'a> {
@@ -43,6 +134,24 @@ impl<'a> Guard<'a> {
                 .iter()
                 .map(|v| if v.is_finite() { v.abs() } else { 0.0 })
                 .collect(),
+            turns: Turns::new(y0),
+        }
+    }
+
+    /// Why a run stopped at its step limit at `t` on its way to `end`, having taken `limit`
+    /// steps: on a limit cycle, that it oscillates and how many steps the rest would take;
+    /// otherwise, simply that the limit was reached.
+    pub(super) fn out_of_steps(&self, t: f64, limit: usize, end: f64) -> SolveErrorKind {
+        match self.turns.oscillating(t) {
+            Some((i, cycles)) => SolveErrorKind::Oscillating {
+                limit,
+                component: i,
+                name: self.problem.component_name(i).to_string(),
+                cycles: cycles as usize,
+                end,
+                needed: limit as f64 * (end - self.turns.t0) / (t - self.turns.t0),
+            },
+            None => SolveErrorKind::TooManySteps { limit },
         }
     }
 
@@ -80,7 +189,8 @@ impl<'a> Guard<'a> {
     }
 
     /// Check the initial state: a model can hand over a non-finite or negative start.
-    pub(super) fn check_initial(&self, t0: f64, y0: &[f64]) -> Result<(), SolveError> {
+    pub(super) fn check_initial(&mut self, t0: f64, y0: &[f64]) -> Result<(), SolveError> {
+        self.turns.t0 = t0;
         if let Some(i) = y0.iter().position(|v| !v.is_finite()) {
             return Err(self.nonfinite(t0, i));
         }
@@ -128,6 +238,7 @@ impl<'a> Guard<'a> {
         for (s, &v) in self.scale.iter_mut().zip(y) {
             *s = s.max(v.abs());
         }
+        self.turns.update(t, y, self.atol);
         Ok(())
     }
 

@@ -247,11 +247,14 @@ fn run_rejects_a_bad_until() {
         // `=` keeps clap from reading `-1min` as a flag.
         let flag = format!("--until={until}");
         let run = pathrules(&["run", "good.pathway", &flag], Some(&dir.0));
-        assert_eq!(run.code, 1, "--until {until}");
+        assert_eq!(run.code, 2, "--until {until}");
         assert_eq!(run.stdout, "");
         assert_eq!(
             run.stderr,
-            format!("error: `--until {until}` is not a time; write e.g. `7d`, `90min` or `30s`\n")
+            format!(
+                "error: `--until {until}` is not a time\nhelp: write a time of zero or more \
+                 with its unit, e.g. `7d`, `90min` or `30s`\n"
+            )
         );
     }
 }
@@ -440,10 +443,11 @@ fn occlusion_prints_the_matrix() {
         ],
         Some(&dir.0),
     );
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, 2);
     assert_eq!(
         run.stderr,
-        "error: no readout is named `levle`; the model defines level\n"
+        "error: no readout is named `levle`; the model defines level\n\
+         help: `--readout` takes the name of a readout the model defines\n"
     );
 }
 
@@ -482,10 +486,11 @@ fn run_experiment_writes_species_inputs_and_readouts() {
         .collect();
     assert_eq!(names, ["drug_a", "drug_b", "drug_a_ko"]);
     let unknown = pathrules(&["run", "protocol.pathway", "-e", "drug_c"], Some(&dir.0));
-    assert_eq!(unknown.code, 1);
+    assert_eq!(unknown.code, 2);
     assert_eq!(
         unknown.stderr,
-        "error: no experiment is named `drug_c`; the model defines drug_a, drug_b, drug_a_ko\n"
+        "error: no experiment is named `drug_c`; the model defines drug_a, drug_b, drug_a_ko\n\
+         help: `--experiment` takes the name of an experiment the model defines\n"
     );
     let both = pathrules(
         &["run", "protocol.pathway", "-e", "drug_a", "--until", "1h"],
@@ -669,10 +674,11 @@ fn graph_draws_the_influence_graph_and_graphml() {
         assert!(run.stdout.trim_end().ends_with("</graphml>"));
     }
     let unknown = pathrules(&["graph", "good.pathway", "--from", "dru"], Some(&dir.0));
-    assert_eq!(unknown.code, 1);
+    assert_eq!(unknown.code, 2);
     assert_eq!(
         unknown.stderr,
-        "error: `--from dru` names no species, input or let of the model\n"
+        "error: `--from dru` names no species, input or let of the model\n\
+         help: give a name the model declares with `species`, `input` or `let`\n"
     );
 }
 
@@ -722,10 +728,10 @@ fn run_and_test_plot_svg() {
         ],
         Some(&dir.0),
     );
-    assert_eq!(bad.code, 1);
+    assert_eq!(bad.code, 2);
     assert_eq!(
         bad.stderr,
-        "error: `--readouts`: the model has no readout `lvl`\n"
+        "error: `--readouts`: the model has no readout `lvl`\nhelp: the readouts are level\n"
     );
 }
 

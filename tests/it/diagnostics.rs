@@ -202,6 +202,16 @@ fn negative_initial() {
 }
 
 #[test]
+fn negative_input() {
+    check("negative_input");
+}
+
+#[test]
+fn negative_rate_constant() {
+    check("negative_rate_constant");
+}
+
+#[test]
 fn bad_compartment_size() {
     check("bad_compartment_size");
 }

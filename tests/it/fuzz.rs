@@ -9,12 +9,23 @@
 //! diagnostics that all render. The imports of the mutated file are served unchanged
 //! from memory, so a mutation to the root file is checked against real imports.
 //!
+//! The manifest gets the same treatment: the shipped `pathrules.toml`, mutated by the
+//! same edits and by values replaced with hostile ones (zero, negative, huge, empty,
+//! a string of 100,000 characters, keys it does not know), goes through
+//! `project::parse`, which must either accept it or explain every problem at a place
+//! in the file. And the binary itself is run on a small model with flag values a
+//! hostile user tries (zero, -1, `1e308min`, `1e-300min`, `u64::MAX`, empty, `3/2`,
+//! nonsense) across its subcommands: each run must exit 0, 1 or 2 within a time limit,
+//! never by a signal, and never print a panic.
+//!
 //! The seed is fixed so a failure reproduces; `PROPTEST_RNG_SEED` and
 //! `PROPTEST_CASES` explore further.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -389,5 +400,376 @@ fn deepest_accepted_expression_compiles() {
             panic!("{}", render(&d, &loaded.sources, false));
         });
         pathrules::finish(model).expect("compiles");
+    }
+}
+
+/// Cases of `mutated_manifests_are_parsed_or_located`: parsing a manifest takes
+/// microseconds, so these cost well under a second.
+const MANIFEST_CASES: u32 = 3000;
+
+/// Values a hostile manifest puts where the shipped one has its own.
+const HOSTILE_VALUES: &[&str] = &[
+    "0",
+    "-1",
+    "1e300",
+    "-1e308",
+    "nan",
+    "inf",
+    "\"\"",
+    "\"1e300 min\"",
+    "\"-1 min\"",
+    "\"0 min\"",
+    "\"banana\"",
+    "\"/dev/zero\"",
+    "\"../../../etc/passwd\"",
+    "18446744073709551615",
+    "true",
+    "[]",
+    "[\"\"]",
+    "{}",
+    "\"dense\"",
+    "\"krylov\"",
+    "\"dop853\"",
+];
+
+/// One edit to a manifest: the edits of pathway files, or a value or key of its own.
+#[derive(Clone, Debug)]
+enum ManifestEdit {
+    Text(Mutation),
+    /// The value of the line's `key = value` replaced by a hostile one.
+    Value(Index, Index),
+    /// The value replaced by a string of this many characters.
+    HugeString(Index, usize),
+    /// A key the manifest does not know, added at a line.
+    UnknownKey(Index),
+}
+
+fn manifest_edit() -> impl Strategy<Value = ManifestEdit> {
+    prop_oneof![
+        3 => mutation().prop_map(ManifestEdit::Text),
+        4 => (any::<Index>(), any::<Index>()).prop_map(|(l, v)| ManifestEdit::Value(l, v)),
+        1 => (any::<Index>(), prop_oneof![Just(1000usize), Just(100_000usize)])
+            .prop_map(|(l, n)| ManifestEdit::HugeString(l, n)),
+        1 => any::<Index>().prop_map(ManifestEdit::UnknownKey),
+    ]
+}
+
+impl ManifestEdit {
+    fn apply(&self, text: &str) -> String {
+        let replace_value = |line: &Index, value: &str| {
+            let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+            let with_value: Vec<usize> = (0..lines.len())
+                .filter(|&k| lines[k].contains('=') && !lines[k].trim_start().starts_with('#'))
+                .collect();
+            if with_value.is_empty() {
+                return text.to_string();
+            }
+            let k = with_value[line.index(with_value.len())];
+            let key = lines[k].split('=').next().unwrap_or("").to_string();
+            lines[k] = format!("{key}= {value}");
+            lines.join("\n") + "\n"
+        };
+        match self {
+            ManifestEdit::Text(m) => m.apply(text),
+            ManifestEdit::Value(line, value) => {
+                replace_value(line, value.get::<&str>(HOSTILE_VALUES))
+            }
+            ManifestEdit::HugeString(line, n) => {
+                replace_value(line, &format!("\"{}\"", "x".repeat(*n)))
+            }
+            ManifestEdit::UnknownKey(line) => {
+                let mut lines: Vec<&str> = text.lines().collect();
+                let k = line.index(lines.len() + 1);
+                lines.insert(k, "frobnicate = 1");
+                lines.join("\n") + "\n"
+            }
+        }
+    }
+}
+
+#[test]
+fn mutated_manifests_are_parsed_or_located() {
+    let shipped = std::fs::read_to_string("pathrules.toml").expect("the shipped manifest");
+    let dir = Path::new(".");
+    let exists = |p: &Path| dir.join(p).is_file();
+    let parsed = AtomicUsize::new(0);
+    let strategy = proptest::collection::vec(manifest_edit(), 1..=4).prop_map(move |edits| {
+        edits
+            .iter()
+            .fold(shipped.clone(), |text, edit| edit.apply(&text))
+    });
+    let result = runner(MANIFEST_CASES).run(&strategy, |text| {
+        let mut sources = pathrules::syntax::Sources::new();
+        let id = sources.add("pathrules.toml", "pathrules.toml", text.clone());
+        match pathrules::project::parse(id, &text, dir, &exists) {
+            Ok(_) => {
+                parsed.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(diagnostics) => {
+                prop_assert!(!diagnostics.is_empty(), "refused without a diagnostic");
+                for d in &diagnostics {
+                    prop_assert!(d.primary.is_some(), "no place for `{}`", d.message);
+                    prop_assert!(d.help.is_some(), "no help for `{}`", d.message);
+                }
+                let rendered = render(&diagnostics, &sources, false);
+                prop_assert!(rendered.contains("┌─ pathrules.toml:"), "{}", rendered);
+            }
+        }
+        Ok(())
+    });
+    eprintln!(
+        "fuzz: {MANIFEST_CASES} mutated manifests, {} accepted",
+        parsed.load(Ordering::Relaxed)
+    );
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+/// Random pairs of hostile flags in `hostile_flags_exit_0_1_or_2`, after every single
+/// flag with every value (about 470 runs): each run of the binary takes tens of
+/// milliseconds in a debug build, so all of them take seconds.
+const FLAG_CASES: u32 = 60;
+
+/// How long one run of the binary may take before the test calls it a hang. Every case
+/// is a small model and at most a day of it, done in well under a second when it is not
+/// refused outright.
+const FLAG_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Flag values a hostile user tries.
+const HOSTILE_FLAGS: &[&str] = &[
+    "0",
+    "-1",
+    "1e308min",
+    "1e-300min",
+    "18446744073709551615",
+    "",
+    "3/2",
+    "banana",
+    "1e300",
+    "nan",
+    "-0",
+    "1e308",
+];
+
+/// A small model with two experiments, a readout and a parameter range.
+const FLAG_MODEL: &str = "\
+units time = min, concentration = uM
+input a = 0 uM
+input b = 0 uM
+param k = 0.1 /min in [0.05, 0.2] /min \"assumption\"
+species A = 1 uM
+make: -> A ; k * (1 uM + max(a, b))
+loss: A -> @ k
+readout level = 100 * A / baseline(A)
+genotype slow { set k = 0.05 /min }
+experiment drug_a { at 0 min set a = 1 uM; run 1 h every 30 min }
+experiment drug_b { at 0 min set b = 1 uM; run 1 h every 30 min }
+expect drug_a: level at 1 h > 150 \"closed form\"
+";
+
+/// A subcommand: its arguments, the flags it is given unless one is fuzzed, and the
+/// flags whose values are fuzzed. `--samples` is kept to small values elsewhere: a
+/// count of 2⁶⁴ − 1 samples is a run that works as asked until it is stopped.
+struct Subcommand {
+    args: &'static [&'static str],
+    defaults: &'static [(&'static str, &'static str)],
+    flags: &'static [&'static str],
+}
+
+const SOLVER_FLAGS: [&str; 5] = ["--rtol", "--atol", "--max-steps", "--linear", "--solver"];
+
+const SUBCOMMANDS: &[Subcommand] = &[
+    Subcommand {
+        args: &["run", "m.pathway"],
+        defaults: &[("--until", "1h"), ("--out", "out.csv")],
+        flags: &[
+            "--until",
+            "--every",
+            "--rtol",
+            "--atol",
+            "--max-steps",
+            "--linear",
+            "--solver",
+            "--format",
+        ],
+    },
+    Subcommand {
+        args: &["run", "m.pathway"],
+        defaults: &[("-e", "drug_a"), ("--out", "out.csv")],
+        flags: &[
+            "-e",
+            "--rtol",
+            "--atol",
+            "--max-steps",
+            "--plot",
+            "--linear",
+        ],
+    },
+    Subcommand {
+        args: &["test", "m.pathway"],
+        defaults: &[],
+        flags: &SOLVER_FLAGS,
+    },
+    Subcommand {
+        args: &["occlusion", "m.pathway", "drug_a", "drug_b"],
+        defaults: &[("--readout", "level"), ("--at", "30min")],
+        flags: &["--at", "--readout", "--rtol", "--max-steps"],
+    },
+    Subcommand {
+        args: &["bench", "m.pathway"],
+        defaults: &[("--runs", "1"), ("--until", "1d")],
+        flags: &[
+            "--points",
+            "--runs",
+            "--until",
+            "--experiment",
+            "--rtol",
+            "--max-steps",
+            "--linear",
+        ],
+    },
+    Subcommand {
+        args: &["export", "sbml", "m.pathway"],
+        defaults: &[("-o", "m.xml")],
+        flags: &["-g", "-e", "-o"],
+    },
+    Subcommand {
+        args: &["graph", "m.pathway"],
+        defaults: &[],
+        flags: &["--from", "--format", "-o"],
+    },
+    Subcommand {
+        args: &["ensemble"],
+        defaults: &[("--samples", "2"), ("--out", "r.json")],
+        flags: &["--shard", "--seed", "--out"],
+    },
+];
+
+/// Runs the binary in `dir` with its output sent to files (a full pipe would stall
+/// it), waiting at most `FLAG_TIMEOUT`. Returns the exit code and standard error.
+fn run_bounded(args: &[String], dir: &Path) -> Result<(i32, String), String> {
+    let out = std::fs::File::create(dir.join("stdout.txt")).map_err(|e| e.to_string())?;
+    let err = std::fs::File::create(dir.join("stderr.txt")).map_err(|e| e.to_string())?;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pathrules"))
+        .arg("--color")
+        .arg("never")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err))
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait().map_err(|e| e.to_string())? {
+            Some(status) => break status,
+            None if started.elapsed() > FLAG_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("still running after {FLAG_TIMEOUT:?}"));
+            }
+            None => std::thread::sleep(Duration::from_millis(10)),
+        }
+    };
+    let stderr = std::fs::read_to_string(dir.join("stderr.txt")).unwrap_or_default();
+    match status.code() {
+        Some(code) => Ok((code, stderr)),
+        None => Err(format!("ended by a signal ({status}): {stderr}")),
+    }
+}
+
+/// The command line of `sub` with `fuzzed` flags given the values shown.
+fn flag_args(sub: &Subcommand, fuzzed: &[(&str, &str)]) -> Vec<String> {
+    let mut args: Vec<String> = sub.args.iter().map(|a| a.to_string()).collect();
+    for (flag, value) in sub.defaults {
+        if !fuzzed.iter().any(|(f, _)| f == flag) {
+            args.push(format!("{flag}={value}"));
+        }
+    }
+    // `=` keeps clap from reading `-1` as a flag of its own.
+    args.extend(fuzzed.iter().map(|(f, v)| format!("{f}={v}")));
+    args
+}
+
+/// Runs one hostile command line and judges it: exit 0, 1 or 2 in time, no panic, and
+/// an error whose first line is about one of the flags given is a usage error (exit
+/// 2), not a problem of the model. Returns the exit code.
+fn judge_flags(args: &[String], fuzzed: &[(&str, &str)], dir: &Path) -> Result<i32, String> {
+    let line = args.join(" ");
+    let (code, stderr) = run_bounded(args, dir).map_err(|e| format!("{line}: {e}"))?;
+    if !(0..=2).contains(&code) {
+        return Err(format!("{line}: exit {code}: {stderr}"));
+    }
+    if stderr.contains("panicked") {
+        return Err(format!("{line}: {stderr}"));
+    }
+    let first = stderr.lines().next().unwrap_or("");
+    if code == 1
+        && fuzzed
+            .iter()
+            .any(|(f, _)| first.contains(&format!("`{f} ")))
+    {
+        return Err(format!(
+            "{line}: a flag's value failed as the model's (exit 1): {stderr}"
+        ));
+    }
+    Ok(code)
+}
+
+#[test]
+fn hostile_flags_exit_0_1_or_2() {
+    let dir = crate::cli::TempDir::new("fuzz-flags");
+    dir.write("m.pathway", FLAG_MODEL);
+    dir.write(
+        "pathrules.toml",
+        "base = \"m\"\njudge = [\"judge.pathway\"]\n[hypotheses]\nm = \"m.pathway\"\n",
+    );
+    dir.write("judge.pathway", "import \"m.pathway\"\n");
+    let strategy = (
+        0..SUBCOMMANDS.len(),
+        proptest::collection::vec((any::<Index>(), any::<Index>()), 1..=2),
+    );
+    let codes = std::sync::Mutex::new([0usize; 3]);
+    let count = |code: i32| {
+        if let Ok(mut c) = codes.lock() {
+            c[code as usize] += 1;
+        }
+    };
+    let started = Instant::now();
+    // Every flag of every subcommand with every value, one at a time.
+    let mut failures = Vec::new();
+    for sub in SUBCOMMANDS {
+        for flag in sub.flags {
+            for value in HOSTILE_FLAGS {
+                let fuzzed = [(*flag, *value)];
+                match judge_flags(&flag_args(sub, &fuzzed), &fuzzed, &dir.0) {
+                    Ok(code) => count(code),
+                    Err(e) => failures.push(e),
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Then pairs, drawn at random.
+    let result = runner(FLAG_CASES).run(&strategy, |(k, picks)| {
+        let sub = &SUBCOMMANDS[k];
+        let fuzzed: Vec<(&str, &str)> = picks
+            .iter()
+            .map(|(f, v)| (*f.get(sub.flags), *v.get(HOSTILE_FLAGS)))
+            .collect();
+        let code =
+            judge_flags(&flag_args(sub, &fuzzed), &fuzzed, &dir.0).map_err(TestCaseError::fail)?;
+        count(code);
+        Ok(())
+    });
+    eprintln!(
+        "fuzz: hostile flags run in {:.1?}; exits 0/1/2: {:?}",
+        started.elapsed(),
+        codes.lock().map(|c| *c).unwrap_or_default()
+    );
+    if let Err(e) = result {
+        panic!("{e}");
     }
 }
