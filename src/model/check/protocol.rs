@@ -551,7 +551,7 @@ impl Checker {
             ast::Lhs::Occlusion {
                 a, b, readout, at, ..
             } => {
-                let (a_name, b_name) = (a, b);
+                let b_name = b;
                 let a = self.experiment_index(a, experiments);
                 let b = self.experiment_index(b, experiments);
                 let readout = self.readout_index(readout, model);
@@ -564,7 +564,7 @@ impl Checker {
                         name: b_name.name.clone(),
                     });
                 }
-                self.occlusion_bounds(a, b, at, at_span, (&a_name.name, &b_name.name), model);
+                self.occlusion_bounds(b, at, at_span, model);
                 p::Claim::Occlusion {
                     a,
                     b,
@@ -611,19 +611,12 @@ impl Checker {
         })
     }
 
-    /// An occlusion reads `b` at `at` after its start, and runs `a` on to `at` after
-    /// its last event: `at` must lie in `b`'s run and `a`'s longer grid within
-    /// `MAX_POINTS`.
-    fn occlusion_bounds(
-        &mut self,
-        a: usize,
-        b: usize,
-        at: f64,
-        span: Span,
-        names: (&str, &str),
-        model: &Model,
-    ) {
-        let (Some(ea), Some(eb)) = (model.experiments.get(a), model.experiments.get(b)) else {
+    /// An occlusion reads `b` at `at` after its start, so `at` must lie in `b`'s run.
+    /// The first experiment is run on to `at` after its last event; that longer run
+    /// needs no grid bound here, since the analysis keeps only the times it reads
+    /// when the continued grid would pass `MAX_POINTS`.
+    fn occlusion_bounds(&mut self, b: usize, at: f64, span: Span, model: &Model) {
+        let Some(eb) = model.experiments.get(b) else {
             return;
         };
         if eb.until > 0.0 && at > eb.until * (1.0 + 1e-12) {
@@ -632,12 +625,7 @@ impl Checker {
                 experiment: eb.name.clone(),
                 until: show_time(eb.until, model.units),
             });
-            return;
         }
-        // A run continued past its own end to `at` needs no grid of its own: the
-        // occlusion reads one time, and the analysis keeps only the times it reads
-        // when the continued grid would be too long.
-        let _ = ea;
     }
 
     fn experiment_index(

@@ -533,9 +533,9 @@ fn control_characters_of_model_text_are_escaped_in_tables_and_the_report() {
 fn an_ensemble_of_no_samples_is_refused() {
     let dir = project("ensemble-zero", "");
     let run = pathrules(&["ensemble", "--samples", "0"], Some(&dir.0));
-    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.code, 2, "a usage error: {}", run.stderr);
     assert_eq!(run.stdout, "");
-    assert!(run.stderr.contains("0 samples"), "{}", run.stderr);
+    assert!(run.stderr.contains("`--samples 0`"), "{}", run.stderr);
     let loaded = pathrules::model::load_str("m.pathway", BASE);
     let checked = pathrules::finish(loaded.model.expect("checks")).expect("compiles");
     let hypotheses = [pathrules::analysis::compare::Hypothesis {
