@@ -184,7 +184,11 @@ fn replace(target: &Path, text: &str, old: Option<&Metadata>) -> Result<(), Stri
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    result.map_err(|e| reason(&e))
+    result.map_err(|e| match e.kind() {
+        // Nothing but the folder can be missing: the temporary is created here.
+        std::io::ErrorKind::NotFound => format!("no such folder `{}`", dir.display()),
+        _ => reason(&e),
+    })
 }
 
 fn write_new(tmp: &Path, text: &str, old: Option<&Metadata>) -> std::io::Result<()> {
