@@ -723,10 +723,11 @@ impl Ui {
         })
     }
 
-    /// Writes a file whole or not at all, or says why it could not.
+    /// Writes a file whole or not at all (`pathrules::fs::write_whole`), or says why
+    /// it could not.
     fn write_file(&self, path: &Path, text: &str) -> Result<(), Failed> {
-        write_whole(path, text)
-            .map_err(|e| self.error(&format!("cannot write `{}`: {e}", path.display())))
+        pathrules::fs::write_whole(path, text)
+            .map_err(|reason| self.error(&format!("cannot write `{}`: {reason}", path.display())))
     }
 
     fn test(
@@ -1325,8 +1326,7 @@ impl Ui {
             if check {
                 err(&format!("{} is not formatted\n", file.display()));
                 failed = true;
-            } else if write_whole(file, &formatted).is_err() {
-                self.error(&format!("cannot write `{}`", file.display()));
+            } else if self.write_file(file, &formatted).is_err() {
                 failed = true;
             }
         }
@@ -1461,25 +1461,6 @@ impl ReadText for FsLoader {
     fn read(&mut self, path: &Path) -> Result<String, String> {
         pathrules::Loader::load(self, path)
     }
-}
-
-/// Writes a file whole or not at all: to a temporary file beside it, then renamed.
-fn write_whole(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    // The process id keeps two runs writing the same file from sharing a temporary.
-    let tmp = dir.join(format!(".{name}.{}.pathrules-tmp", std::process::id()));
-    let result = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// The one-screen summary `check` prints for a good model.

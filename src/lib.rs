@@ -6,11 +6,12 @@
 //! chain checks) → `ode` (compiled `System`) → `solve` (trajectories) → `experiment`
 //! (genotypes, steps and doses, steady states, readouts) → `analysis` (expectations,
 //! occlusion) → `output` (tables, graphs, verdicts). Each stage is a free function on
-//! data and does no I/O; the one exception is `FsLoader`, the file-system `Loader` the
-//! CLI and examples use.
+//! data and does no I/O; the one exception is `fs`: `FsLoader`, the file-system
+//! `Loader` the CLI and examples use, and `fs::write_whole`, the CLI's writer of outputs.
 
 pub mod analysis;
 pub mod experiment;
+pub mod fs;
 pub mod model;
 pub mod network;
 pub mod ode;
@@ -21,21 +22,9 @@ pub mod syntax;
 
 use std::path::Path;
 
+pub use fs::FsLoader;
 pub use model::{Loaded, Loader, Model};
 pub use syntax::{Diagnostic, Sources};
-
-/// Reads files from the file system; import paths resolve against the importing file.
-pub struct FsLoader;
-
-impl Loader for FsLoader {
-    fn load(&mut self, path: &Path) -> Result<String, String> {
-        std::fs::read_to_string(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => "no such file".to_string(),
-            std::io::ErrorKind::InvalidData => "not UTF-8 text".to_string(),
-            _ => e.to_string().to_lowercase(),
-        })
-    }
-}
 
 /// A model that passed every check, with its graphs and compiled system.
 #[derive(Clone, Debug)]
@@ -85,12 +74,34 @@ struct WithRoot<'a> {
     inner: &'a mut dyn Loader,
 }
 
+impl WithRoot<'_> {
+    fn is_root(&self, path: &Path) -> bool {
+        model::normalize(path) == model::normalize(&self.root)
+    }
+}
+
 impl Loader for WithRoot<'_> {
     fn load(&mut self, path: &Path) -> Result<String, String> {
-        if model::normalize(path) == model::normalize(&self.root) {
+        if self.is_root(path) {
             Ok(self.text.clone())
         } else {
             self.inner.load(path)
+        }
+    }
+
+    fn load_bytes(&mut self, path: &Path) -> Result<Vec<u8>, String> {
+        if self.is_root(path) {
+            Ok(self.text.clone().into_bytes())
+        } else {
+            self.inner.load_bytes(path)
+        }
+    }
+
+    fn identity(&mut self, path: &Path) -> std::path::PathBuf {
+        if self.is_root(path) {
+            model::normalize(&self.root)
+        } else {
+            self.inner.identity(path)
         }
     }
 }

@@ -12,6 +12,8 @@ pub enum CheckError {
         path: String,
         reason: String,
     },
+    /// A file saved as Latin-1: `# café` with `é` as the one byte `0xE9`.
+    NotUtf8 { span: Span, byte: u8 },
     /// `a.pathway` imports `b.pathway`, which imports `a.pathway`.
     ImportCycle {
         span: Span,
@@ -241,7 +243,18 @@ impl CheckError {
                 *span,
                 "imported here",
             )
-            .with_help("import paths are relative to the importing file's folder"),
+            .with_help(format!(
+                "import a regular file of at most {} MiB, by a path relative to the importing file's folder",
+                crate::syntax::span::MAX_FILE_BYTES >> 20
+            )),
+            NotUtf8 { span, byte } => Diagnostic::error(
+                format!("not UTF-8 text: byte `0x{byte:02X}` is invalid here"),
+                *span,
+                "not UTF-8",
+            )
+            .with_help(
+                "save the file as UTF-8; convert text in another encoding, e.g. `iconv -f latin1 -t utf-8`",
+            ),
             ImportCycle { span, path, chain } => Diagnostic::error(
                 format!("import cycle: `{path}` is already being imported"),
                 *span,

@@ -1,9 +1,12 @@
 //! Loading a model: a root file and everything it imports, read through a `Loader`.
 //!
 //! The loader is the only way this stage sees files, so tests can load from memory
-//! and the stage itself does no I/O.
+//! and the stage itself does no I/O. Imports are followed depth first with a stack of
+//! its own, not by recursion, so a chain of any depth loads in constant native stack;
+//! files are known by the loader's identity, so one file reached by two paths is read
+//! once. Bytes become text here, so a byte that is not UTF-8 is reported at its place.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use super::Model;
@@ -13,7 +16,20 @@ use crate::syntax::{self, Diagnostic, Sources, Span};
 
 /// Reads files by path; the CLI reads the file system, tests read strings.
 pub trait Loader {
+    /// The text of the file at `path`, or why it cannot be read (lowercase prose).
     fn load(&mut self, path: &Path) -> Result<String, String>;
+
+    /// The file's bytes. A loader of real files gives bytes, so that `load` can point at
+    /// the first byte that is not UTF-8; one that holds strings need not say more.
+    fn load_bytes(&mut self, path: &Path) -> Result<Vec<u8>, String> {
+        self.load(path).map(String::into_bytes)
+    }
+
+    /// What makes two paths one file. By default the path with `.` and `..` resolved;
+    /// the file system resolves symlinks and makes relative paths absolute as well.
+    fn identity(&mut self, path: &Path) -> PathBuf {
+        normalize(path)
+    }
 }
 
 /// The files read and what came of them. `sources` is filled even when the model is
@@ -29,11 +45,18 @@ pub fn load(root: &Path, loader: &mut dyn Loader) -> Loaded {
         loader,
         sources: Sources::new(),
         stack: Vec::new(),
+        on_stack: HashMap::new(),
         done: HashSet::new(),
         files: Vec::new(),
         diagnostics: Vec::new(),
     };
-    cx.visit(&normalize(root), None);
+    cx.enter(normalize(root), None);
+    while let Some(frame) = cx.stack.last_mut() {
+        match frame.next_import() {
+            Some((target, span, written)) => cx.enter(target, Some((span, written))),
+            None => cx.leave(),
+        }
+    }
     let LoadCx {
         sources,
         files,
@@ -69,27 +92,61 @@ pub fn load_str(name: &str, text: &str) -> Loaded {
 struct LoadCx<'l> {
     loader: &'l mut dyn Loader,
     sources: Sources,
-    /// Files being imported, outermost first, to find cycles.
-    stack: Vec<PathBuf>,
+    /// Files being imported, outermost first: the importer of each is the one before.
+    stack: Vec<Frame>,
+    /// The identities of the files on `stack`, each with its index there, so a cycle
+    /// is found in constant time however deep the chain.
+    on_stack: HashMap<PathBuf, usize>,
+    /// The identities of files read whole, imports and all.
     done: HashSet<PathBuf>,
     /// Parsed files, each after the files it imports.
     files: Vec<ast::File>,
     diagnostics: Vec<Diagnostic>,
 }
 
+/// A file whose imports are being followed.
+struct Frame {
+    /// The path as the import resolved it, shown in diagnostics.
+    path: PathBuf,
+    identity: PathBuf,
+    file: ast::File,
+    /// The line to look for the next import from.
+    next_line: usize,
+}
+
+impl Frame {
+    /// The next import of this file: the path it resolves to, its span, and the path
+    /// as written.
+    fn next_import(&mut self) -> Option<(PathBuf, Span, String)> {
+        while let Some(line) = self.file.lines.get(self.next_line) {
+            self.next_line += 1;
+            if let Some(Stmt::Import(import)) = &line.stmt {
+                let dir = self.path.parent().unwrap_or(Path::new(""));
+                let target = normalize(&dir.join(&import.path));
+                return Some((target, import.span, import.path.clone()));
+            }
+        }
+        None
+    }
+}
+
 impl LoadCx<'_> {
-    fn visit(&mut self, path: &Path, imported_at: Option<(Span, &str)>) {
-        if self.done.contains(path) {
+    /// Reads and parses the file at `path` and puts it on the stack, unless it was read
+    /// already, closes a cycle, or cannot be read (both reported).
+    fn enter(&mut self, path: PathBuf, imported_at: Option<(Span, String)>) {
+        let identity = self.loader.identity(&path);
+        if self.done.contains(&identity) {
             return;
         }
-        if let Some(pos) = self.stack.iter().position(|p| p == path) {
+        if let Some(&pos) = self.on_stack.get(&identity) {
             if let Some((span, written)) = imported_at {
-                let mut chain: Vec<String> = self.stack[pos..].iter().map(|p| display(p)).collect();
-                chain.push(display(path));
+                let mut chain: Vec<String> =
+                    self.stack[pos..].iter().map(|f| display(&f.path)).collect();
+                chain.push(display(&path));
                 self.diagnostics.push(
                     CheckError::ImportCycle {
                         span,
-                        path: written.to_string(),
+                        path: written,
                         chain,
                     }
                     .diagnostic(),
@@ -97,44 +154,71 @@ impl LoadCx<'_> {
             }
             return;
         }
-        let text = match self.loader.load(path) {
-            Ok(text) if text.len() > syntax::span::MAX_FILE_BYTES => Err(format!(
+        let bytes = match self.loader.load_bytes(&path) {
+            Ok(bytes) if bytes.len() > syntax::span::MAX_FILE_BYTES => Err(format!(
                 "larger than {} MiB",
                 syntax::span::MAX_FILE_BYTES >> 20
             )),
             other => other,
         };
-        let text = match text {
-            Ok(text) => text,
+        let bytes = match bytes {
+            Ok(bytes) => bytes,
             Err(reason) => {
                 self.diagnostics.push(match imported_at {
                     Some((span, written)) => CheckError::ImportUnreadable {
                         span,
-                        path: written.to_string(),
+                        path: written,
                         reason,
                     }
                     .diagnostic(),
                     None => {
-                        Diagnostic::global(format!("cannot read `{}`: {reason}", display(path)))
+                        Diagnostic::global(format!("cannot read `{}`: {reason}", display(&path)))
                     }
                 });
                 return;
             }
         };
-        let id = self.sources.add(display(path), path, text);
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                self.not_utf8(&path, e);
+                return;
+            }
+        };
+        let id = self.sources.add(display(&path), &path, text);
         let (file, errors) = syntax::parse(id, self.sources.text(id));
         self.diagnostics.extend(errors);
-        self.stack.push(path.to_path_buf());
-        let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
-        for line in &file.lines {
-            if let Some(Stmt::Import(import)) = &line.stmt {
-                let target = normalize(&dir.join(&import.path));
-                self.visit(&target, Some((import.span, &import.path)));
-            }
+        self.on_stack.insert(identity.clone(), self.stack.len());
+        self.stack.push(Frame {
+            path,
+            identity,
+            file,
+            next_line: 0,
+        });
+    }
+
+    /// Takes the innermost file off the stack once all its imports are read.
+    fn leave(&mut self) {
+        if let Some(frame) = self.stack.pop() {
+            self.on_stack.remove(&frame.identity);
+            self.done.insert(frame.identity);
+            self.files.push(frame.file);
         }
-        self.stack.pop();
-        self.done.insert(path.to_path_buf());
-        self.files.push(file);
+    }
+
+    /// Reports the first byte of `path` that is not UTF-8, in the file as shown with
+    /// each bad sequence replaced by `�`, so the line around it can be rendered.
+    fn not_utf8(&mut self, path: &Path, e: std::string::FromUtf8Error) {
+        let at = e.utf8_error().valid_up_to();
+        let byte = e.as_bytes()[at];
+        let shown = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        let id = self.sources.add(display(path), path, shown);
+        // The replacement character is three bytes; the text may have been cut at the
+        // size bound just after it.
+        let end = (at + '\u{FFFD}'.len_utf8()).min(self.sources.text(id).len());
+        let span = Span::new(id, at.min(end), end);
+        self.diagnostics
+            .push(CheckError::NotUtf8 { span, byte }.diagnostic());
     }
 }
 

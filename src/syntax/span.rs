@@ -48,8 +48,9 @@ pub struct Spanned<T> {
     pub span: Span,
 }
 
-/// Larger files are refused when added: offsets are kept as u32 and no pathway file
-/// comes near 64 MiB.
+/// Larger files are refused when read (the file system loader reads at most one byte
+/// more, so a device or a growing file cannot exhaust memory): offsets are kept as u32
+/// and no pathway file comes near 64 MiB.
 pub const MAX_FILE_BYTES: usize = 64 << 20;
 
 /// One source file: the name shown in diagnostics, its path (for resolving imports)

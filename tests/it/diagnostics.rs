@@ -83,6 +83,11 @@ fn import_cycle() {
 }
 
 #[test]
+fn not_utf8() {
+    check("not_utf8");
+}
+
+#[test]
 fn root_unreadable() {
     // A root file that cannot be read has no place to point at: the message alone.
     let path = Path::new("tests/errors/does_not_exist.pathway");

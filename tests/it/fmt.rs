@@ -132,7 +132,12 @@ fn shipped_pathways_round_trip() {
 fn error_inputs_that_parse_round_trip() {
     let mut parsed = 0;
     for path in pathway_files("tests/errors") {
-        let text = std::fs::read_to_string(&path).expect("a readable input");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            // `not_utf8.pathway` is not text, so there is nothing to round-trip.
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => continue,
+            Err(e) => panic!("{}: {e}", path.display()),
+        };
         if parse(FileId(0), &text).1.is_empty() {
             round_trip(&path.display().to_string(), &text);
             parsed += 1;
