@@ -963,20 +963,8 @@ impl Ui {
         out: Option<&Path>,
         retry: bool,
     ) -> Result<(), Failed> {
-        let shard = match shard {
-            None => (1, 1),
-            Some(text) => {
-                let parsed = text
-                    .split_once('/')
-                    .and_then(|(k, n)| Some((k.trim().parse().ok()?, n.trim().parse().ok()?)))
-                    .filter(|&(k, n): &(usize, usize)| k >= 1 && k <= n);
-                parsed.ok_or_else(|| {
-                    self.error(&format!(
-                        "`--shard {text}` is not a shard; write K/N with 1 ≤ K ≤ N, e.g. `3/10`"
-                    ))
-                })?
-            }
-        };
+        // `ensemble_flags` has refused a shard that does not parse.
+        let shard = shard.and_then(parse_shard).unwrap_or((1, 1));
         if shard.1 > 1 && out.is_none() {
             return Err(self.error("a shard's records go to a file; add `--out shard.json`"));
         }

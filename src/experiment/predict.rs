@@ -9,7 +9,7 @@ use crate::model::Model;
 use crate::model::expr::{Expr, Var};
 use crate::model::protocol::{Action, Event, Experiment, Start};
 use crate::ode::System;
-use crate::solve::{Settings, SolveError, Stats};
+use crate::solve::{Settings, SolveError, SolveErrorKind, Stats};
 
 /// What an experiment predicts: the state, the inputs and every readout at each
 /// output time.
@@ -91,6 +91,19 @@ impl fmt::Display for ExperimentError {
                  to start from the declared initial values",
                 self.experiment,
                 unit = self.time_unit,
+            ),
+            // A limit cycle has no steady state at all: the run-length advice of the
+            // solver's own message does not apply to the search, which has no `--until`.
+            ExperimentErrorKind::SteadyState(SteadyStateError::Solve(SolveError {
+                kind: SolveErrorKind::Oscillating { name, cycles, .. },
+                ..
+            })) => write!(
+                f,
+                "experiment `{}`: the {genotype} has no steady state to start from: `{name}` \
+                 went up and down {cycles} times while it was sought, as on a limit cycle\n\
+                 help: add `start initial` to the experiment to start from the declared initial \
+                 values, or change the model's feedback so that it settles",
+                self.experiment,
             ),
             ExperimentErrorKind::SteadyState(SteadyStateError::Solve(e)) => write!(
                 f,

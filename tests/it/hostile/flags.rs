@@ -404,3 +404,23 @@ fn bench_until_1e308_made_an_output_time_of_infinity() {
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
     assert_eq!(doc["until"], 1e308);
 }
+
+/// An experiment on a limit cycle looks for a steady state first; running out of steps
+/// there was told to shorten the run (`--until`), which the search does not have.
+#[test]
+fn a_limit_cycle_in_the_steady_state_search_was_told_to_shorten_the_run() {
+    let dir = TempDir::new("flags-bruss-steady");
+    dir.write(
+        "bruss.pathway",
+        &format!("{BRUSSELATOR}experiment e {{ run 10 min every 1 min }}\n"),
+    );
+    let run = pathrules(&["run", "bruss.pathway", "--experiment", "e"], Some(&dir.0));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no steady state to start from") && run.stderr.contains("limit cycle"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("start initial"), "{}", run.stderr);
+    assert!(!run.stderr.contains("--until"), "{}", run.stderr);
+}
