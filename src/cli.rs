@@ -1291,8 +1291,8 @@ impl Ui {
     fn fmt(&self, files: &[PathBuf], check: bool) -> Result<(), Failed> {
         let mut failed = false;
         for file in files {
-            let text = match FsLoader.read(file) {
-                Ok(t) => t,
+            let bytes = match pathrules::Loader::load_bytes(&mut FsLoader, file) {
+                Ok(bytes) => bytes,
                 Err(reason) => {
                     self.error(&format!("cannot read `{}`: {reason}", file.display()));
                     failed = true;
@@ -1300,7 +1300,15 @@ impl Ui {
                 }
             };
             let mut sources = Sources::new();
-            let id = sources.add(file.display().to_string(), file, text.clone());
+            let id = match pathrules::model::decode(&mut sources, file, bytes) {
+                Ok(id) => id,
+                Err(d) => {
+                    self.report(&sources, &[d]);
+                    failed = true;
+                    continue;
+                }
+            };
+            let text = sources.text(id).to_string();
             let (ast, errors) = syntax::parse(id, &text);
             if !errors.is_empty() {
                 self.report(&sources, &errors);

@@ -178,14 +178,13 @@ impl LoadCx<'_> {
                 return;
             }
         };
-        let text = match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(e) => {
-                self.not_utf8(&path, e);
+        let id = match decode(&mut self.sources, &path, bytes) {
+            Ok(id) => id,
+            Err(d) => {
+                self.diagnostics.push(d);
                 return;
             }
         };
-        let id = self.sources.add(display(&path), &path, text);
         let (file, errors) = syntax::parse(id, self.sources.text(id));
         self.diagnostics.extend(errors);
         self.on_stack.insert(identity.clone(), self.stack.len());
@@ -205,20 +204,29 @@ impl LoadCx<'_> {
             self.files.push(frame.file);
         }
     }
+}
 
-    /// Reports the first byte of `path` that is not UTF-8, in the file as shown with
-    /// each bad sequence replaced by `�`, so the line around it can be rendered.
-    fn not_utf8(&mut self, path: &Path, e: std::string::FromUtf8Error) {
-        let at = e.utf8_error().valid_up_to();
-        let byte = e.as_bytes()[at];
-        let shown = String::from_utf8_lossy(e.as_bytes()).into_owned();
-        let id = self.sources.add(display(path), path, shown);
-        // The replacement character is three bytes; the text may have been cut at the
-        // size bound just after it.
-        let end = (at + '\u{FFFD}'.len_utf8()).min(self.sources.text(id).len());
-        let span = Span::new(id, at.min(end), end);
-        self.diagnostics
-            .push(CheckError::NotUtf8 { span, byte }.diagnostic());
+/// Adds the bytes read from `path` to `sources` as its text. Bytes that are not UTF-8
+/// are an error at the first bad byte, in the file as shown with each bad sequence
+/// replaced by `�`, so the line around it can be rendered.
+pub fn decode(
+    sources: &mut Sources,
+    path: &Path,
+    bytes: Vec<u8>,
+) -> Result<crate::syntax::FileId, Diagnostic> {
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(sources.add(display(path), path, text)),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let byte = e.as_bytes()[at];
+            let shown = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let id = sources.add(display(path), path, shown);
+            // The replacement character is three bytes; the text may have been cut at
+            // the size bound just after it.
+            let end = (at + '\u{FFFD}'.len_utf8()).min(sources.text(id).len());
+            let span = Span::new(id, at.min(end), end);
+            Err(CheckError::NotUtf8 { span, byte }.diagnostic())
+        }
     }
 }
 

@@ -19,7 +19,7 @@ pub(crate) use check::suggest;
 pub use error::CheckError;
 pub use expr::{Expr, Func, Var};
 pub(crate) use load::normalize;
-pub use load::{Loaded, Loader, load, load_str};
+pub use load::{Loaded, Loader, decode, load, load_str};
 pub use protocol::{Expectation, Experiment, Genotype, Pk, Readout};
 pub use units::{BaseUnits, Dim};
 

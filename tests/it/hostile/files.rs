@@ -474,3 +474,21 @@ fn invalid_utf8_had_no_line_and_column() {
     assert!(run.stderr.contains("latin1.pathway:2:24"), "{}", run.stderr);
     assert!(run.stderr.contains("0xE9"), "{}", run.stderr);
 }
+
+/// `fmt` read files by itself and said "not UTF-8 text" with no line or column.
+#[test]
+fn fmt_of_invalid_utf8_had_no_line_and_column() {
+    let dir = TempDir::new("files-fmt-utf8");
+    let path = dir.0.join("latin1.pathway");
+    let bytes = b"units time = min, concentration = uM\nspecies A = 1 uM  # caf\xe9 au lait\n";
+    std::fs::write(&path, bytes).unwrap();
+    let run = pathrules(&["fmt", "latin1.pathway"], Some(&dir.0));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("latin1.pathway:2:24"), "{}", run.stderr);
+    assert!(run.stderr.contains("0xE9"), "{}", run.stderr);
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        bytes,
+        "the file is left as it was"
+    );
+}
