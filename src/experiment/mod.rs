@@ -265,10 +265,17 @@ impl Group {
     }
 }
 
-/// e^(−ke·d) − e^(−ka·d), as e^(−ke·d)·(1 − e^(−(ka−ke)·d)) so that a short `d` loses
-/// no digits.
+/// e^(−ke·d) − e^(−ka·d), factored by the slower exponential so that a short `d` loses
+/// no digits (`exp_m1`) and a long one cannot overflow: e^(−ke·d)·(1 − e^(−(ka−ke)·d))
+/// when absorption is the faster, e^(−ka·d)·(e^(−(ke−ka)·d) − 1) when elimination is
+/// (flip-flop kinetics, a half-life of absorption longer than of elimination). The
+/// first form alone multiplies 0 by ∞ there once d is long, a NaN.
 fn spread(ka: f64, ke: f64, d: f64) -> f64 {
-    -(-ke * d).exp() * (-(ka - ke) * d).exp_m1()
+    if ka >= ke {
+        -(-ke * d).exp() * (-(ka - ke) * d).exp_m1()
+    } else {
+        (-ka * d).exp() * (-(ke - ka) * d).exp_m1()
+    }
 }
 
 /// A system under a protocol: its own input values (the steps so far) plus the doses,
