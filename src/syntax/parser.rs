@@ -15,7 +15,7 @@ use nom::error::{ErrorKind, ParseError};
 use nom::{IResult, Parser};
 
 use super::ast::*;
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{self, Diagnostic, Invisible};
 use super::span::{FileId, Span};
 
 /// Words that begin a statement; they cannot start a reaction.
@@ -259,6 +259,22 @@ impl<'s> Cx<'s> {
             .with_help(
                 "parentheses, calls, negations and operators each add a level; split the expression into `let` definitions",
             );
+        }
+        // A character that does not show is named, or the message would point at
+        // nothing the user can see. A carriage return here ends the line.
+        if let Some(c) = at.chars().next().filter(|&c| c != '\r')
+            && let Some(what) = diagnostic::invisible(c)
+        {
+            return Diagnostic::error(
+                format!(
+                    "unexpected character `{}` ({})",
+                    diagnostic::visible(c),
+                    what.name()
+                ),
+                span,
+                format!("expected {expected}"),
+            )
+            .with_help(invisible_help(c, what));
         }
         Diagnostic::error(
             format!("expected {expected}, found {found}"),
@@ -1556,6 +1572,17 @@ fn token_len(at: &str) -> usize {
             .map(char::len_utf8)
             .sum(),
         Some(c) => c.len_utf8(),
+    }
+}
+
+/// What to do about a character that does not show, where the parser met it.
+fn invisible_help(c: char, what: Invisible) -> String {
+    match (c, what) {
+        (_, Invisible::Space(_)) => "replace it with a plain space".to_string(),
+        ('\u{feff}', _) => "delete it; a byte-order mark belongs only at the start of a file".to_string(),
+        ('\u{2028}' | '\u{2029}', _) => "delete it; a line ends with a newline".to_string(),
+        (_, Invisible::Control(_)) => "delete it; control characters have no place in a pathway file".to_string(),
+        (_, Invisible::Format(_)) => "delete it; it is invisible in most editors, and names, numbers and operators are plain text".to_string(),
     }
 }
 

@@ -13,7 +13,9 @@ use crate::cli::{TempDir, pathrules};
 /// The diagnostics of checking `text` as one file, and their plain rendering.
 fn failing(text: &str) -> (Vec<Diagnostic>, String) {
     let loaded = load_str("m.pathway", text);
-    let diagnostics = loaded.model.err().expect("the model fails to check");
+    let Err(diagnostics) = loaded.model else {
+        panic!("the model checked without error");
+    };
     let shown = render(&diagnostics, &loaded.sources, false);
     (diagnostics, shown)
 }
@@ -153,16 +155,25 @@ fn an_escape_sequence_in_an_import_path_was_printed_raw() {
         "m.pathway",
         "species A = 1 uM\nimport \"\x1b[2J\x1b[H.pathway\"\n",
     );
-    for color in ["never", "always"] {
-        let run = pathrules(&["--color", color, "check", "m.pathway"], Some(&dir.0));
-        assert_eq!(run.code, 1, "{}", run.stderr);
-        assert!(
-            !run.stderr.contains("\x1b[2J") && !run.stderr.contains("\x1b[H"),
-            "an escape sequence reached the terminal: {:?}",
-            run.stderr
-        );
-        assert!(run.stderr.contains("`<U+001B>[2J<U+001B>[H.pathway`"));
-    }
+    let run = pathrules(&["check", "m.pathway"], Some(&dir.0));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!run.stderr.contains('\x1b'), "{:?}", run.stderr);
+    assert!(run.stderr.contains("`<U+001B>[2J<U+001B>[H.pathway`"));
+    // In colour the only escape sequences are the colours themselves.
+    let coloured = std::process::Command::new(env!("CARGO_BIN_EXE_pathrules"))
+        .args(["--color", "always", "check", "m.pathway"])
+        .current_dir(&dir.0)
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8(coloured.stderr).expect("UTF-8 stderr");
+    assert!(
+        !stderr.contains("\x1b[2J") && !stderr.contains("\x1b[H"),
+        "an escape sequence reached the terminal: {stderr:?}"
+    );
+    assert!(
+        stderr.contains("<U+001B>[2J<U+001B>[H.pathway"),
+        "{stderr:?}"
+    );
     let (_, shown) = failing("species A = 1 uM\nimport \"\x1b[2J.pathway\"\n");
     assert!(!shown.contains('\x1b'), "{shown:?}");
     assert_caret_under(&shown, 2, "\"<U+001B>[2J.pathway\"");
@@ -303,4 +314,14 @@ fn a_typo_next_to_a_look_alike_is_an_ordinary_suggestion() {
         diagnostics[0].help.as_deref(),
         Some("did you mean `CaMKII`?")
     );
+}
+
+#[test]
+fn a_column_counts_an_invisible_character_as_one() {
+    // The line shows `<U+200B>`, but an editor's column counts one character.
+    let (_, shown) = failing("species A = 1 uM\nparam k = 1 /min \"a\u{200b}b\" x\n");
+    assert!(shown.contains("m.pathway:2:24"), "{shown}");
+    assert_caret_under(&shown, 2, "x");
+    let (_, shown) = failing("species A\u{a0}= 1 uM\n");
+    assert!(shown.contains("m.pathway:1:10"), "{shown}");
 }
