@@ -325,3 +325,104 @@ fn a_column_counts_an_invisible_character_as_one() {
     let (_, shown) = failing("species A\u{a0}= 1 uM\n");
     assert!(shown.contains("m.pathway:1:10"), "{shown}");
 }
+
+// Long flat chains: operands are not nesting, and every stage survives the bound.
+
+/// A model whose let, rate laws and readout are each a chain of `terms` operands
+/// joined by `op` (`+` or `*`), one of them as a mass-action constant.
+fn chains(terms: usize, op: &str) -> String {
+    // `a + a + …` has the dimension of `a`, and so has `a * u * …` with `u` a number.
+    let rest = if op == "+" { ["a", "k"] } else { ["u", "u"] };
+    let chain = |first: &str, rest: &str| {
+        std::iter::once(first)
+            .chain(std::iter::repeat_n(rest, terms - 1))
+            .collect::<Vec<_>>()
+            .join(&format!(" {op} "))
+    };
+    let s = chain("a", rest[0]);
+    let constant = chain("k", rest[1]);
+    format!(
+        "units time = min, concentration = uM\n\
+         species a = 1 uM, b = 0 uM\n\
+         param k = 1 /min\n\
+         param u = 1\n\
+         let s = {s}\n\
+         make: -> b ; k * s\n\
+         loss: b -> @ {constant}\n\
+         readout r = {s}\n\
+         chain a -> b\n"
+    )
+}
+
+/// Parses, prints, checks, compiles, simulates and exports `text` on a thread with
+/// the 2 MiB stack of a test thread, where a recursion too deep would overflow.
+fn every_stage_on_a_small_stack(text: String) {
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            let (file, errors) = pathrules::syntax::parse(pathrules::syntax::FileId(0), &text);
+            assert!(errors.is_empty(), "{errors:?}");
+            let printed = pathrules::syntax::print(&file);
+            let loaded = load_str("m.pathway", &printed);
+            let Ok(model) = loaded.model else {
+                panic!("the printed model does not check");
+            };
+            let checked = pathrules::finish(model).unwrap_or_else(|d| panic!("{d:?}"));
+            let times = pathrules::time_grid(10.0, 1.0);
+            let settings = pathrules::solve::Settings::default();
+            let run = pathrules::simulate(&checked, &times, &settings).expect("a run");
+            assert_eq!(run.times.len(), times.len());
+            let sbml = pathrules::output::sbml::write(&checked.model, &Default::default());
+            assert!(sbml.contains("<listOfReactions>"));
+        })
+        .expect("a thread")
+        .join()
+        .expect("every stage survives on 2 MiB");
+}
+
+#[test]
+fn a_flat_sum_of_65_terms_was_nested_too_deep() {
+    every_stage_on_a_small_stack(chains(65, "+"));
+}
+
+#[test]
+fn sums_and_products_of_256_terms_pass_every_stage() {
+    every_stage_on_a_small_stack(chains(256, "+"));
+    every_stage_on_a_small_stack(chains(256, "*"));
+}
+
+#[test]
+fn a_chain_of_256_terms_checks_and_runs_in_the_binary() {
+    let dir = TempDir::new("diagnostics-long-chain");
+    dir.write("m.pathway", &chains(256, "+"));
+    let run = pathrules(&["check", "m.pathway"], Some(&dir.0));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = pathrules(&["run", "m.pathway", "--until", "10 min"], Some(&dir.0));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = pathrules(&["fmt", "m.pathway"], Some(&dir.0));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn a_chain_of_257_terms_is_an_error_at_its_last_operator() {
+    let sum = vec!["a"; 257].join(" + ");
+    let (diagnostics, shown) = failing(&format!("species a = 1 uM\nlet s = {sum}\n"));
+    assert_eq!(diagnostics.len(), 1, "{shown}");
+    assert_eq!(
+        diagnostics[0].message,
+        "expression more than 256 operations deep"
+    );
+    // The 256th `+`, after `let s = ` and 256 operands of `a + `.
+    let column = "let s = ".len() + 256 * "a + ".len() - 1;
+    assert!(shown.contains(&format!("m.pathway:2:{column}")), "{shown}");
+}
+
+#[test]
+fn deep_nesting_is_still_refused_at_64_levels() {
+    let deep = format!("{}a{}", "-(".repeat(40), ")".repeat(40));
+    let (diagnostics, _) = failing(&format!("species a = 1 uM\nlet s = {deep}\n"));
+    assert_eq!(
+        diagnostics[0].message,
+        "expression nested more than 64 levels deep"
+    );
+}
