@@ -227,17 +227,17 @@ pub fn escape(text: &str) -> Cow<'_, str> {
 /// eight carets instead of none. Columns in `file:line:column` are still counted in
 /// the file as written, where an editor counts them.
 #[derive(Default)]
-struct Shown {
-    files: SimpleFiles<String, String>,
+struct Shown<'s> {
+    files: SimpleFiles<String, Cow<'s, str>>,
     /// Per file, each character written out: where it is in the original text and
     /// where its written form is in the shown text, in order.
     shifts: Vec<Vec<(Range<usize>, Range<usize>)>>,
     /// Per file, the text as written when it differs from the shown one.
-    originals: Vec<Option<String>>,
+    originals: Vec<Option<&'s str>>,
 }
 
-impl Shown {
-    fn add(&mut self, name: &str, text: &str) {
+impl<'s> Shown<'s> {
+    fn add(&mut self, name: &str, text: &'s str) {
         let mut shown = String::new();
         let mut shifts = Vec::new();
         for (k, c) in text.char_indices() {
@@ -256,9 +256,9 @@ impl Shown {
             }
         }
         let (shown, original) = if shifts.is_empty() {
-            (text.to_string(), None)
+            (Cow::Borrowed(text), None)
         } else {
-            (shown, Some(text.to_string()))
+            (Cow::Owned(shown), Some(text))
         };
         self.files.add(escape(name).into_owned(), shown);
         self.originals.push(original);
@@ -267,7 +267,7 @@ impl Shown {
 
     /// Where an offset into the original text of `file` lies in the shown text.
     fn to_shown(&self, file: usize, offset: usize) -> usize {
-        let shifts = &self.shifts[file];
+        let shifts = self.shifts(file);
         match shifts.partition_point(|(original, _)| original.end <= offset) {
             0 => offset,
             k => shifts[k - 1].1.end + (offset - shifts[k - 1].0.end),
@@ -277,7 +277,7 @@ impl Shown {
     /// Where an offset into the shown text of `file` lies in the original text; an
     /// offset inside a character's written form goes to the character.
     fn to_original(&self, file: usize, offset: usize) -> usize {
-        let shifts = &self.shifts[file];
+        let shifts = self.shifts(file);
         let k = shifts.partition_point(|(_, shown)| shown.end <= offset);
         match (shifts.get(k), k) {
             (Some((original, shown)), _) if offset >= shown.start => original.start,
@@ -286,12 +286,18 @@ impl Shown {
         }
     }
 
+    /// A file id from a span always indexes the sources; one that does not has
+    /// nothing written out, and codespan reports it as a missing file.
+    fn shifts(&self, file: usize) -> &[(Range<usize>, Range<usize>)] {
+        self.shifts.get(file).map_or(&[], Vec::as_slice)
+    }
+
     fn range(&self, file: usize, range: Range<usize>) -> Range<usize> {
         self.to_shown(file, range.start)..self.to_shown(file, range.end)
     }
 }
 
-impl<'a> Files<'a> for Shown {
+impl<'a> Files<'a> for Shown<'_> {
     type FileId = usize;
     type Name = &'a str;
     type Source = &'a str;
@@ -320,12 +326,12 @@ impl<'a> Files<'a> for Shown {
         line_index: usize,
         byte_index: usize,
     ) -> Result<usize, Error> {
-        let Some(original) = &self.originals[id] else {
+        let Some(original) = self.originals.get(id).copied().flatten() else {
             let source = self.source(id)?;
             let line = self.line_range(id, line_index)?;
             return Ok(codespan_reporting::files::column_index(source, line, byte_index) + 1);
         };
-        // Newlines are never written out, so a line starts at the same place in both.
+        // Newlines are never written out, so each line of one text is a line of the other.
         let line = self.line_range(id, line_index)?;
         let start = self.to_original(id, line.start);
         let end = self.to_original(id, line.end);
@@ -334,7 +340,7 @@ impl<'a> Files<'a> for Shown {
     }
 }
 
-fn to_codespan(d: &Diagnostic, files: &Shown) -> cs::Diagnostic<usize> {
+fn to_codespan(d: &Diagnostic, files: &Shown<'_>) -> cs::Diagnostic<usize> {
     let label = |style, (span, text): &(Span, String)| {
         let file = span.file.0 as usize;
         cs::Label::new(style, file, files.range(file, span.range())).with_message(escape(text))
