@@ -16,7 +16,7 @@ use std::cell::Cell;
 /// a candidate of fewer than 5/3 as many characters (the length window): measured at
 /// 16 µs for two names of 64 characters in a release build, so 50,000 of them take
 /// about a second in the worst case (20,000 unknown names of 64 characters, each
-/// against 20,000 candidates inside its window: `check` takes 1.2 s). A model of
+/// against 20,000 candidates inside its window: `check` takes 0.9–1.2 s). A model of
 /// 1,000 declared names still gets suggestions for its first 50 unknown names, one
 /// of 200 for its first 250.
 pub const SUGGESTION_BUDGET: u64 = 50_000;
