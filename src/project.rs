@@ -506,7 +506,8 @@ fn did_you_mean<'a>(
     names: impl Iterator<Item = &'a str> + Clone,
     what: &str,
 ) -> String {
-    match crate::model::suggest(name, names.clone()) {
+    let candidates: Vec<&str> = names.clone().collect();
+    match crate::model::Suggestions::new().suggest(name, candidates.into_iter()) {
         Some(close) => format!("did you mean `{close}`?"),
         None => {
             let all: Vec<String> = names.map(|n| format!("`{n}`")).collect();

@@ -4,6 +4,10 @@ use std::collections::HashMap;
 
 mod diff;
 mod protocol;
+mod suggest;
+
+pub use suggest::{MAX_COMPARED_CHARS, SUGGESTION_BUDGET, Suggestions};
+pub(crate) use suggest::{look_alikes_in, script};
 
 use super::error::CheckError;
 use super::expr::{self, Expr, Func, Var};
@@ -23,6 +27,7 @@ pub fn check(files: &[ast::File]) -> Result<Model, Vec<Diagnostic>> {
         in_readout: false,
         baselines: Vec::new(),
         pk_written: Vec::new(),
+        suggestions: Suggestions::new(),
     };
     let written: Vec<&Stmt> = files
         .iter()
@@ -60,6 +65,8 @@ struct Checker {
     baselines: Vec<Expr>,
     /// The inputs a `pk` statement names, whether or not it checked.
     pk_written: Vec<String>,
+    /// Did-you-mean suggestions, within one budget for the whole run.
+    suggestions: Suggestions,
 }
 
 impl Checker {
@@ -347,7 +354,9 @@ impl Checker {
         if let Some((var, _)) = self.symbols.get(&name.name) {
             return Some(*var);
         }
-        let suggestion = suggest(&name.name, self.symbols.keys().map(String::as_str));
+        let suggestion = self
+            .suggestions
+            .suggest(&name.name, self.symbols.keys().map(String::as_str));
         self.errors.push(CheckError::UnknownName {
             span: name.span,
             name: name.name.clone(),
@@ -497,10 +506,9 @@ impl Checker {
                             None => self.errors.push(CheckError::UnknownFunction {
                                 span: name.span,
                                 name: name.name.clone(),
-                                suggestion: suggest(
-                                    &name.name,
-                                    Func::USER.iter().map(|(n, _, _)| *n),
-                                ),
+                                suggestion: self
+                                    .suggestions
+                                    .suggest(&name.name, Func::USER.iter().map(|(n, _, _)| *n)),
                             }),
                         }
                         Expr::Num(f64::NAN)
@@ -680,28 +688,4 @@ pub(crate) fn kind_name(v: Var) -> &'static str {
         Var::Readout(_) => "readout",
         Var::Baseline(_) => "baseline",
     }
-}
-
-/// The closest candidate to a misspelt name, if one is close enough: a match ignoring
-/// case first, then the best normalized Damerau–Levenshtein similarity above 0.6 (one
-/// edit in a five-letter name, two in a six-letter one; two edits in five letters
-/// would offer `CaM` for `CaCaM`), ties broken alphabetically for determinism.
-pub(crate) fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
-    let lower = name.to_lowercase();
-    let mut best: Option<(f64, &str)> = None;
-    for c in candidates {
-        let score = if c.to_lowercase() == lower {
-            2.0
-        } else {
-            strsim::normalized_damerau_levenshtein(&lower, &c.to_lowercase())
-        };
-        let better = match best {
-            None => true,
-            Some((s, b)) => score > s || (score == s && c < b),
-        };
-        if score > 0.6 && better {
-            best = Some((score, c));
-        }
-    }
-    best.map(|(_, c)| c.to_string())
 }

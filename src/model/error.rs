@@ -312,7 +312,7 @@ impl CheckError {
             } => {
                 let d = Diagnostic::error(format!("unknown name `{name}`"), *span, "not defined");
                 match suggestion {
-                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    Some(s) => d.with_help(did_you_mean(name, s)),
                     None => d.with_help(format!(
                         "declare it first, e.g. `species {name} = 0 uM` or `param {name} = 1`; nothing is created implicitly"
                     )),
@@ -329,7 +329,7 @@ impl CheckError {
                     "not a function",
                 );
                 match suggestion {
-                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    Some(s) => d.with_help(did_you_mean(name, s)),
                     None => d.with_help(
                         "the functions are hill, inhibit, mm, exp, ln, pow, min and max",
                     ),
@@ -512,7 +512,7 @@ impl CheckError {
                     format!("not {article} {what}"),
                 );
                 match suggestion {
-                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    Some(s) => d.with_help(did_you_mean(name, s)),
                     None => d.with_help(format!("define the {what} in this file or in a file it imports")),
                 }
             }
@@ -689,7 +689,7 @@ impl CheckError {
                     "not in the model",
                 );
                 match (suggestion, *verb) {
-                    (Some(s), _) => d.with_help(format!("did you mean `{s}`?")),
+                    (Some(s), _) => d.with_help(did_you_mean(name, s)),
                     (None, "override") => d.with_help(
                         "`override` replaces a declaration from this file or an import; to add a new one, drop `override`",
                     ),
@@ -724,4 +724,20 @@ fn signature(name: &str) -> String {
         "min" | "max" => format!("{name}(a, b)"),
         _ => format!("{name}(x)"),
     }
+}
+
+/// "did you mean `Ca²⁺`?", naming the letters of other scripts when look-alikes are
+/// all that tell the written name from the suggestion: they are invisible otherwise.
+fn did_you_mean(written: &str, suggested: &str) -> String {
+    let alikes = crate::model::check::look_alikes_in(written, suggested);
+    let mut help = format!("did you mean `{suggested}`?");
+    for (k, c) in alikes.iter().enumerate() {
+        let sep = if k == 0 { " " } else { ", " };
+        let script = crate::model::check::script(*c);
+        help.push_str(&format!(
+            "{sep}`{c}` here is {script} (U+{:04X})",
+            *c as u32
+        ));
+    }
+    help
 }

@@ -13,9 +13,7 @@ mod load;
 pub mod protocol;
 pub mod units;
 
-pub use check::check;
-/// Did-you-mean for names outside the model files too (the manifest's).
-pub(crate) use check::suggest;
+pub use check::{MAX_COMPARED_CHARS, SUGGESTION_BUDGET, Suggestions, check};
 pub use error::CheckError;
 pub use expr::{Expr, Func, Var};
 pub(crate) use load::normalize;

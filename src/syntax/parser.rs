@@ -15,7 +15,7 @@ use nom::error::{ErrorKind, ParseError};
 use nom::{IResult, Parser};
 
 use super::ast::*;
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{self, Diagnostic, Invisible};
 use super::span::{FileId, Span};
 
 /// Words that begin a statement; they cannot start a reaction.
@@ -37,18 +37,28 @@ pub const KEYWORDS: &[&str] = &[
     "remove",
 ];
 
-/// How deeply an expression may nest. Later stages walk expressions recursively, and
-/// this bound keeps every expression as written within their stacks: both the tree
-/// (each operator, negation and call one level) and the parser's own descent (each
-/// parenthesis, argument list, negation and exponent one level; a number or name in
-/// parentheses none) stop here. It equals the compiler's stack limit
-/// (`ode::MAX_STACK`), far beyond any rate law written by hand. Measured in a debug
-/// build, 64 levels of parentheses take the parser about 1.1 MiB of stack, which fits
-/// a test thread's 2 MiB; without the bound, 200 levels overflowed it.
+/// How deeply the parser descends into an expression: each parenthesis (around more
+/// than a number or a name), argument list, negation and exponent one level, while a
+/// chain of `+`, `-`, `*` or `/` is a loop and costs none. Measured in a debug build,
+/// 64 levels of parentheses take the parser about 1.1 MiB of stack, which fits a test
+/// thread's 2 MiB; without the bound, 200 levels overflowed it. Far beyond any rate
+/// law written by hand.
 const MAX_NESTING: u32 = 64;
+
+/// How deep an expression's tree may be, each operator, negation and call one level,
+/// so a chain `a + b + c` is as deep as it has operators. Later stages recurse over
+/// the tree (resolution, dimensions, expansion, derivatives, compilation, the
+/// printer, SBML), and the deepest is `Expr::derivative`, 4.5 KiB of stack a level in
+/// a debug build: a sum or a product of 450 terms passes every stage on a 2 MiB
+/// thread, 480 terms overflow it. Half of that leaves room for the calls around the
+/// recursion and for derivatives, which are deeper than what they differentiate.
+const MAX_DEPTH: u32 = 256;
 
 /// What a `PError` expects when an expression nests beyond `MAX_NESTING`.
 const TOO_DEEP: &str = "a shallower expression";
+
+/// What a `PError` expects when an expression's tree grows beyond `MAX_DEPTH`.
+const TOO_LONG: &str = "a shorter expression";
 
 /// Parses a whole file. The AST holds every line that parsed; each line that did not
 /// is reported once, with what was expected where it went wrong.
@@ -222,6 +232,15 @@ impl<'s> Cx<'s> {
         result
     }
 
+    /// Fails at `at` if a node over children `below` levels deep would make the tree
+    /// deeper than `MAX_DEPTH`.
+    fn shallow(&self, at: &'s str, below: u32) -> Result<(), nom::Err<PError<'s>>> {
+        if below >= MAX_DEPTH {
+            return Err(nom::Err::Failure(PError::new(at, TOO_LONG)));
+        }
+        Ok(())
+    }
+
     fn offset(&self, at: &str) -> usize {
         // Every slice the parsers hand around points into `src`; anything else (an
         // empty literal) is placed at the end.
@@ -257,8 +276,34 @@ impl<'s> Cx<'s> {
                 "too deep",
             )
             .with_help(
-                "parentheses, calls, negations and operators each add a level; split the expression into `let` definitions",
+                "parentheses, calls, negations and exponents each add a level; split the expression into `let` definitions",
             );
+        }
+        if e.expected == TOO_LONG {
+            return Diagnostic::error(
+                format!("expression more than {MAX_DEPTH} operations deep"),
+                span,
+                "one operation too many",
+            )
+            .with_help(format!(
+                "each operator of a chain such as `a + b + c` adds a level; split the expression into `let` definitions of at most {MAX_DEPTH} terms"
+            ));
+        }
+        // A character that does not show is named, or the message would point at
+        // nothing the user can see. A carriage return here ends the line.
+        if let Some(c) = at.chars().next().filter(|&c| c != '\r')
+            && let Some(what) = diagnostic::invisible(c)
+        {
+            return Diagnostic::error(
+                format!(
+                    "unexpected character `{}` ({})",
+                    diagnostic::visible(c),
+                    what.name()
+                ),
+                span,
+                format!("expected {expected}"),
+            )
+            .with_help(invisible_help(c, what));
         }
         Diagnostic::error(
             format!("expected {expected}, found {found}"),
@@ -1335,9 +1380,7 @@ impl<'s> Cx<'s> {
         lhs: Expr,
         rhs: Expr,
     ) -> Result<Expr, nom::Err<PError<'s>>> {
-        if depth(&lhs).max(depth(&rhs)) >= MAX_NESTING {
-            return Err(nom::Err::Failure(PError::new(at, TOO_DEEP)));
-        }
+        self.shallow(at, depth(&lhs).max(depth(&rhs)))?;
         let span = lhs.span.to(rhs.span);
         Ok(Expr {
             kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
@@ -1368,6 +1411,7 @@ impl<'s> Cx<'s> {
         if let Some(r) = i.strip_prefix('-') {
             let (rest, inner) =
                 self.nested(i, || expect(ws(r), "an operand", |i| self.unary(i)))?;
+            self.shallow(i, depth(&inner))?;
             let span = self.span(i, rest);
             return Ok((
                 rest,
@@ -1475,6 +1519,7 @@ impl<'s> Cx<'s> {
             loop {
                 let (after, arg) =
                     self.nested(at, || expect(r, "an argument", |i| self.expr(i)))?;
+                self.shallow(r, depth(&arg))?;
                 args.push(arg);
                 let after = ws(after);
                 if let Some(a) = after.strip_prefix(',') {
@@ -1516,7 +1561,7 @@ fn trim_blank_end<T>(block: &mut Block<T>) {
 }
 
 /// The depth of an expression tree, a leaf being 1. Trees reaching here were built
-/// under `MAX_NESTING`, so the recursion is shallow.
+/// under `MAX_DEPTH`, so the recursion is shallow.
 fn depth(e: &Expr) -> u32 {
     match &e.kind {
         ExprKind::Number(_) | ExprKind::Name(_) => 1,
@@ -1556,6 +1601,17 @@ fn token_len(at: &str) -> usize {
             .map(char::len_utf8)
             .sum(),
         Some(c) => c.len_utf8(),
+    }
+}
+
+/// What to do about a character that does not show, where the parser met it.
+fn invisible_help(c: char, what: Invisible) -> String {
+    match (c, what) {
+        (_, Invisible::Space(_)) => "replace it with a plain space".to_string(),
+        ('\u{feff}', _) => "delete it; a byte-order mark belongs only at the start of a file".to_string(),
+        ('\u{2028}' | '\u{2029}', _) => "delete it; a line ends with a newline".to_string(),
+        (_, Invisible::Control(_)) => "delete it; control characters have no place in a pathway file".to_string(),
+        (_, Invisible::Format(_)) => "delete it; it is invisible in most editors, and names, numbers and operators are plain text".to_string(),
     }
 }
 

@@ -130,6 +130,11 @@ fn parse_too_deep() {
 }
 
 #[test]
+fn parse_too_long() {
+    check("parse_too_long");
+}
+
+#[test]
 fn several_errors() {
     check("several_errors");
 }

@@ -87,7 +87,9 @@ impl Checker {
                     kind: kind.describe(),
                     verb: "override",
                     name: name.name.clone(),
-                    suggestion: suggest(&name.name, candidates.iter().map(String::as_str)),
+                    suggestion: self
+                        .suggestions
+                        .suggest(&name.name, candidates.iter().map(String::as_str)),
                 });
             }
         }
@@ -163,7 +165,9 @@ impl Checker {
                 span: label.span,
                 what: "reaction label",
                 name: label.name.clone(),
-                suggestion: suggest(&label.name, labels.iter().map(String::as_str)),
+                suggestion: self
+                    .suggestions
+                    .suggest(&label.name, labels.iter().map(String::as_str)),
             });
         }
     }
@@ -187,7 +191,9 @@ impl Checker {
                 span: name.span,
                 what: "species",
                 name: name.name.clone(),
-                suggestion: suggest(&name.name, names.iter().map(String::as_str)),
+                suggestion: self
+                    .suggestions
+                    .suggest(&name.name, names.iter().map(String::as_str)),
             });
             return;
         }

@@ -130,9 +130,9 @@ impl Checker {
         &mut self,
         name: &ast::Ident,
         what: &'static str,
-        candidates: impl Iterator<Item = &'a str>,
+        candidates: impl ExactSizeIterator<Item = &'a str>,
     ) {
-        let suggestion = suggest(&name.name, candidates);
+        let suggestion = self.suggestions.suggest(&name.name, candidates);
         self.errors.push(CheckError::Unknown {
             span: name.span,
             what,
