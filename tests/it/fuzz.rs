@@ -384,19 +384,26 @@ fn deep_expressions_are_errors_not_overflows() {
     }
 }
 
-/// The deepest expression the parser accepts goes through every stage; the limit
-/// is what keeps them all within a test thread's stack.
+/// The deepest expressions the parser accepts go through every stage; the limits are
+/// what keep them all within a test thread's stack.
 #[test]
 fn deepest_accepted_expression_compiles() {
-    // The parser's `MAX_NESTING`.
-    let depth = 64;
+    // The parser's `MAX_NESTING` (parentheses, calls, negations, exponents) and
+    // `MAX_DEPTH` (the tree, where a chain of `+` counts one level per operator).
+    let (nesting, depth) = (64, 256);
     for text in [
         format!(
             "species A = 1\nlet x = {}A{}\n-> A ; x\n",
-            "(".repeat(depth),
-            ")".repeat(depth)
+            "(".repeat(nesting),
+            ")".repeat(nesting)
         ),
         format!("species A = 1\n-> A ; A{}\n", " + A".repeat(depth - 1)),
+        format!(
+            "species A = 1\n-> A ; {}A{}{}\n",
+            "(".repeat(nesting - 1),
+            ")".repeat(nesting - 1),
+            " * A".repeat(depth - nesting)
+        ),
     ] {
         let loaded = pathrules::model::load_str("deep.pathway", &text);
         let model = loaded.model.unwrap_or_else(|d| {
