@@ -1344,20 +1344,7 @@ impl Ui {
         };
         let mut sources = Sources::new();
         let id = sources.add(flag, flag, text);
-        let expr = syntax::parse_expr(id, text).map_err(|_| bad())?;
-        let syntax::ast::ExprKind::Number(q) = expr.kind else {
-            return Err(bad());
-        };
-        let value = match &q.unit {
-            None => q.number.value,
-            Some(u) if units::dim(u) == Dim::TIME => q.number.value * units.factor(u),
-            Some(_) => return Err(bad()),
-        };
-        if value.is_finite() && value >= 0.0 {
-            Ok(value)
-        } else {
-            Err(bad())
-        }
+        units::parse_time(id, text, units).ok_or_else(bad)
     }
 
     fn settings(&self, args: &SolverArgs) -> Result<Settings, Usage> {

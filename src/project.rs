@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::model::{BaseUnits, Dim, Model, units};
+use crate::model::{BaseUnits, Model, units};
 use crate::solve::{Linear, Method, Settings};
 use crate::syntax::{Diagnostic, FileId, Span};
 
@@ -483,21 +483,8 @@ pub fn check_models(
 
 /// A time as written in the manifest (`180 min`; no unit: the model's), in base units.
 fn occlusion_time(text: &str, units: &BaseUnits, file: FileId) -> Result<f64, String> {
-    let bad = || format!("`{text}` is not a time");
-    let expr = crate::syntax::parse_expr(file, text).map_err(|_| bad())?;
-    let crate::syntax::ast::ExprKind::Number(q) = expr.kind else {
-        return Err(bad());
-    };
-    let value = match &q.unit {
-        None => q.number.value,
-        Some(u) if units::dim(u) == Dim::TIME => q.number.value * units.factor(u),
-        Some(_) => return Err(bad()),
-    };
-    if value.is_finite() && value >= 0.0 {
-        Ok(value)
-    } else {
-        Err(format!("`{text}` is not a finite time of zero or more"))
-    }
+    units::parse_time(file, text, units)
+        .ok_or_else(|| format!("`{text}` is not a time of zero or more with its unit"))
 }
 
 /// "did you mean `x`?" when a close name exists, else the names there are.

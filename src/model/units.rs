@@ -136,3 +136,20 @@ impl BaseUnits {
         si(self.time)
     }
 }
+
+/// A time written alone, as on the command line or in the manifest (`180 min`, `7d`;
+/// without a unit, in base units), converted to base units. `None` when the text is
+/// not one number with a time unit, or the time is negative or not finite. `file`
+/// only names where the text came from, for the parser's spans.
+pub fn parse_time(file: crate::syntax::FileId, text: &str, units: &BaseUnits) -> Option<f64> {
+    let expr = crate::syntax::parse_expr(file, text).ok()?;
+    let crate::syntax::ast::ExprKind::Number(q) = expr.kind else {
+        return None;
+    };
+    let value = match &q.unit {
+        None => q.number.value,
+        Some(u) if dim(u) == Dim::TIME => q.number.value * units.factor(u),
+        Some(_) => return None,
+    };
+    (value.is_finite() && value >= 0.0).then_some(value)
+}
