@@ -1,16 +1,18 @@
 //! The project manifest, `pathrules.toml`: which hypotheses to compare, the files
 //! of experiments and expectations they are all judged on, solver settings and the
-//! output folder. Parsed from text (the CLI reads the file); every problem names the
-//! key and points at it in the file.
+//! output folder. Parsed from text (`parse`), or read through a `Loader` with every
+//! hypothesis it names checked (`load`); every problem names the key and points at it
+//! in the file, and is returned as data for the CLI to print.
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::model::{BaseUnits, Model, units};
+use crate::analysis::compare::Hypothesis;
+use crate::model::{BaseUnits, Loader, Model, units};
 use crate::solve::{Linear, Method, Settings};
-use crate::syntax::{Diagnostic, FileId, Span};
+use crate::syntax::{Diagnostic, FileId, Sources, Span};
 
 /// A checked manifest; paths are relative to the manifest's folder.
 #[derive(Clone, Debug)]
@@ -91,6 +93,131 @@ struct RawSolver {
 #[serde(deny_unknown_fields)]
 struct RawOutput {
     dir: String,
+}
+
+/// A manifest read and every hypothesis it names checked with the judge files.
+pub struct Project {
+    pub manifest: Manifest,
+    /// The checked hypotheses, the base first.
+    pub hypotheses: Vec<Hypothesis>,
+    /// The manifest's folder, which its paths are relative to.
+    pub dir: PathBuf,
+    /// The `[occlusion] at` time in the base's time unit.
+    pub at: Option<f64>,
+}
+
+/// Why a project could not be loaded.
+pub enum LoadError {
+    /// The manifest itself cannot be read, e.g. `pathrules compare nowhere.toml`.
+    Unreadable { path: PathBuf, reason: String },
+    /// Problems in the manifest, each at its key (an unknown key, a missing file, an
+    /// `[occlusion]` readout no model has); `sources` holds the manifest.
+    Manifest {
+        sources: Sources,
+        diagnostics: Vec<Diagnostic>,
+    },
+    /// A hypothesis whose files do not check, with the checker's diagnostics.
+    Hypothesis {
+        name: String,
+        sources: Sources,
+        diagnostics: Vec<Diagnostic>,
+    },
+    /// A manifest with an empty `[hypotheses]` table.
+    NoHypotheses,
+}
+
+impl std::fmt::Display for LoadError {
+    /// The headline of each error; the diagnostics of `Manifest` and `Hypothesis` follow
+    /// it, rendered by the caller.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Unreadable { path, reason } => write!(
+                f,
+                "cannot read `{}`: {reason}; a project names its hypotheses in a pathrules.toml (see README.md)",
+                path.display()
+            ),
+            LoadError::Manifest { diagnostics, .. } => {
+                let n = diagnostics.len();
+                write!(
+                    f,
+                    "{n} problem{} in the manifest",
+                    if n == 1 { "" } else { "s" }
+                )
+            }
+            LoadError::Hypothesis { name, .. } => write!(f, "hypothesis `{name}` does not check"),
+            LoadError::NoHypotheses => f.write_str("the manifest names no hypotheses"),
+        }
+    }
+}
+
+/// Reads the manifest at `path` through `loader`, checks every hypothesis it names with
+/// the judge files (stopping at the first that does not check), then the manifest's
+/// names and times against them. `exists` says whether a path names a readable file,
+/// so that a missing one is reported at its key.
+pub fn load(
+    path: &Path,
+    loader: &mut dyn Loader,
+    exists: &dyn Fn(&Path) -> bool,
+) -> Result<Project, LoadError> {
+    let text = loader.load(path).map_err(|reason| LoadError::Unreadable {
+        path: path.to_path_buf(),
+        reason,
+    })?;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let mut sources = Sources::new();
+    let id = sources.add(path.display().to_string(), path, text.clone());
+    let in_dir = |p: &Path| exists(&dir.join(p));
+    let manifest = match parse(id, &text, &dir, &in_dir) {
+        Ok(manifest) => manifest,
+        Err(diagnostics) => {
+            return Err(LoadError::Manifest {
+                sources,
+                diagnostics,
+            });
+        }
+    };
+    let judge: Vec<PathBuf> = manifest.judge.iter().map(|j| dir.join(j)).collect();
+    let mut hypotheses = Vec::new();
+    for (name, file) in &manifest.hypotheses {
+        let (hypothesis_sources, result) =
+            crate::check_hypothesis(&dir, name, &dir.join(file), &judge, loader);
+        match result {
+            Ok(checked) => hypotheses.push(Hypothesis {
+                name: name.clone(),
+                checked,
+            }),
+            Err(diagnostics) => {
+                return Err(LoadError::Hypothesis {
+                    name: name.clone(),
+                    sources: hypothesis_sources,
+                    diagnostics,
+                });
+            }
+        }
+    }
+    if hypotheses.is_empty() {
+        return Err(LoadError::NoHypotheses);
+    }
+    let models: Vec<&Model> = hypotheses.iter().map(|h| &h.checked.model).collect();
+    let at = match check_models(&manifest, &models) {
+        Ok(at) => at,
+        Err(diagnostics) => {
+            return Err(LoadError::Manifest {
+                sources,
+                diagnostics,
+            });
+        }
+    };
+    Ok(Project {
+        manifest,
+        hypotheses,
+        dir,
+        at,
+    })
 }
 
 /// Parses the manifest `text` of file `file` (registered in the caller's `Sources`),

@@ -15,6 +15,7 @@ pub use predict::{
     ExperimentError, ExperimentErrorKind, Prediction, Starts, evaluate_readouts, genotype_system,
     grid, predict, predict_with, protocol, starting_state,
 };
+pub use predict::{Prepared, prepare};
 
 use crate::model::InputId;
 use crate::ode::System;

@@ -201,6 +201,40 @@ pub fn protocol(model: &Model, system: &System, events: &[Event]) -> Protocol {
 #[derive(Debug, Default)]
 pub struct Starts(HashMap<(Option<usize>, Start), Result<Vec<f64>, SteadyStateError>>);
 
+/// What an experiment runs from: its genotype's system, the state it starts from and
+/// its steps and doses. Made by [`prepare`] for `predict`, `bench` and `export`, so the
+/// three run one sequence.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    pub system: System,
+    pub initial: Vec<f64>,
+    pub protocol: Protocol,
+}
+
+/// The genotype applied to a clone of `system`, its starting state (from `starts` when
+/// its genotype's was found before, recorded there when not) and the protocol of the
+/// experiment's events at the genotype's parameter values.
+pub fn prepare(
+    model: &Model,
+    system: &System,
+    experiment: &Experiment,
+    settings: &Settings,
+    starts: &mut Starts,
+) -> Result<Prepared, SteadyStateError> {
+    let sys = genotype_system(model, system, experiment.genotype);
+    let initial = starts
+        .0
+        .entry((experiment.genotype, experiment.start))
+        .or_insert_with(|| starting_state(&sys, experiment.start, settings))
+        .clone()?;
+    let protocol = protocol(model, &sys, &experiment.events);
+    Ok(Prepared {
+        system: sys,
+        initial,
+        protocol,
+    })
+}
+
 /// Runs `experiment` of `model` (compiled as `system`) on its output grid plus
 /// `extra_times` (times expectations ask about), and evaluates every readout.
 pub fn predict(
@@ -239,14 +273,12 @@ pub fn predict_with(
         kind: Box::new(kind),
         time_unit: model.units.time.as_str(),
     };
-    let sys = genotype_system(model, system, experiment.genotype);
-    let y0 = starts
-        .0
-        .entry((experiment.genotype, experiment.start))
-        .or_insert_with(|| starting_state(&sys, experiment.start, settings))
-        .clone()
+    let Prepared {
+        system: sys,
+        initial: y0,
+        protocol,
+    } = prepare(model, system, experiment, settings, starts)
         .map_err(|e| fail(ExperimentErrorKind::SteadyState(e)))?;
-    let protocol = protocol(model, &sys, &experiment.events);
     let times = grid(experiment.until, experiment.every, extra_times);
     let trajectory = super::run(&sys, &y0, &protocol, &times, settings)
         .map_err(|e| fail(ExperimentErrorKind::Solve(e)))?;

@@ -137,19 +137,86 @@ impl BaseUnits {
     }
 }
 
-/// A time written alone, as on the command line or in the manifest (`180 min`, `7d`;
-/// without a unit, in base units), converted to base units. `None` when the text is
-/// not one number with a time unit, or the time is negative or not finite. `file`
-/// only names where the text came from, for the parser's spans.
+/// A time written alone, as on the command line or in the manifest (`180 min`, `7d`,
+/// `7d + 1h`), converted to base units. It is the `time` of the language
+/// (`time = quantity { "+" quantity }`, as in `run 7 d + 4 h every 10 min`), summed term
+/// by term as the checker sums it, except that a term may go without a unit: alone on
+/// a flag a number is in base units. `None` when the text is not such a sum of times,
+/// or the time is negative or not finite. `file` only names where the text came from,
+/// for the parser's spans.
 pub fn parse_time(file: crate::syntax::FileId, text: &str, units: &BaseUnits) -> Option<f64> {
-    let expr = crate::syntax::parse_expr(file, text).ok()?;
-    let crate::syntax::ast::ExprKind::Number(q) = expr.kind else {
+    use crate::syntax::ast::{BinOp, Expr, ExprKind, Quantity};
+    // The expression parser reads the sum; a time has no parentheses, and without them
+    // a tree of `+` over numbers is exactly a `time`.
+    if text.contains('(') {
         return None;
+    }
+    let expr = crate::syntax::parse_expr(file, text).ok()?;
+    let term = |q: &Quantity| match &q.unit {
+        None => Some(q.number.value),
+        Some(u) if dim(u) == Dim::TIME => Some(q.number.value * units.factor(u)),
+        Some(_) => None,
     };
-    let value = match &q.unit {
-        None => q.number.value,
-        Some(u) if dim(u) == Dim::TIME => q.number.value * units.factor(u),
-        Some(_) => return None,
-    };
+    // The terms in written order, left to right, as `time` lists them. A quantity of a
+    // file may carry its own minus (`-1 h`), which an expression reads as a negation.
+    fn terms<'e>(e: &'e Expr, out: &mut Vec<(bool, &'e Quantity)>) -> Option<()> {
+        match &e.kind {
+            ExprKind::Number(q) => out.push((false, q)),
+            ExprKind::Neg(inner) => match &inner.kind {
+                ExprKind::Number(q) => out.push((true, q)),
+                _ => return None,
+            },
+            ExprKind::Binary(BinOp::Add, a, b) => {
+                terms(a, out)?;
+                terms(b, out)?;
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+    let mut list = Vec::new();
+    terms(&expr, &mut list)?;
+    let mut value = 0.0;
+    for (negated, q) in list {
+        let v = term(q)?;
+        value += if negated { -v } else { v };
+    }
     (value.is_finite() && value >= 0.0).then_some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::Sources;
+
+    fn time(text: &str) -> Option<f64> {
+        let mut sources = Sources::new();
+        let id = sources.add("--until", "--until", text);
+        parse_time(id, text, &BaseUnits::default())
+    }
+
+    #[test]
+    fn a_time_on_a_flag_is_a_sum_of_quantities_as_in_a_file() {
+        assert_eq!(time("7d + 1h"), Some(7.0 * 1440.0 + 60.0));
+        assert_eq!(time("7 d + 4 h + 30 s"), Some(7.0 * 1440.0 + 240.0 + 0.5));
+        assert_eq!(time("90min"), Some(90.0));
+        assert_eq!(time("2h + 15"), Some(135.0));
+        assert_eq!(time("-1 h + 2 h"), Some(60.0));
+    }
+
+    #[test]
+    fn a_time_that_is_not_a_sum_of_times_is_refused() {
+        for text in [
+            "7d - 1h",
+            "(7d + 1h)",
+            "7d + 1 uM",
+            "2 * 1h",
+            "-1min",
+            "7d +",
+            "1h + -2h",
+            "soon",
+        ] {
+            assert_eq!(time(text), None, "{text}");
+        }
+    }
 }

@@ -7,5 +7,6 @@ pub mod graph;
 pub mod plot;
 pub mod report;
 pub mod sbml;
+pub mod summary;
 pub mod table;
 pub mod verdict;

@@ -14,9 +14,11 @@ use std::io::Cursor;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
+use crate::experiment::{Dose, Prepared, Step};
+use crate::model::Model;
 use crate::model::expr::{Expr, Func, Var};
 use crate::model::units::BaseUnits;
-use crate::model::{InputId, Model};
+use crate::ode::System;
 use crate::syntax::ast::UnitAtom;
 
 /// What to export besides the model itself: the state and parameter values to start
@@ -34,10 +36,73 @@ pub struct Setup {
     pub inputs: Vec<f64>,
     /// Indices of reactions not exported (a genotype's disabled ones).
     pub disabled: Vec<usize>,
-    /// (time, input, value): an input set to a value at a time.
-    pub steps: Vec<(f64, InputId, f64)>,
-    /// (time, input, amount, ka, ke): a first-order dose.
-    pub doses: Vec<(f64, InputId, f64, f64, f64)>,
+    /// An input set to a value at a time.
+    pub steps: Vec<Step>,
+    /// A first-order dose.
+    pub doses: Vec<Dose>,
+}
+
+impl Setup {
+    /// The model under `genotype` (`None`: the wild type) of `model`, compiled as
+    /// `system`: the genotype's parameters, without its disabled reactions, from the
+    /// declared initial state.
+    pub fn for_genotype(
+        name: String,
+        model: &Model,
+        system: &System,
+        genotype: Option<usize>,
+    ) -> Setup {
+        let sys = crate::experiment::genotype_system(model, system, genotype);
+        Setup {
+            name,
+            params: sys.params.clone(),
+            initial: sys.initial.clone(),
+            inputs: sys.inputs.clone(),
+            disabled: disabled(model, genotype),
+            steps: Vec::new(),
+            doses: Vec::new(),
+        }
+    }
+
+    /// An experiment of genotype `genotype`, as [`crate::experiment::prepare`] set it up:
+    /// its steady state (or initial values) as the initial state, its steps as events and
+    /// its doses as rules of time.
+    pub fn for_experiment(
+        name: String,
+        model: &Model,
+        genotype: Option<usize>,
+        prepared: &Prepared,
+    ) -> Setup {
+        let Prepared {
+            system,
+            initial,
+            protocol,
+        } = prepared;
+        let mut inputs = protocol.inputs_at(system, 0.0);
+        // Doses are rules of time, so the bath level at the start excludes them.
+        for d in protocol.doses() {
+            if d.time <= 0.0 {
+                inputs[d.input.index()] -= d.level(0.0);
+            }
+        }
+        Setup {
+            name,
+            params: system.params.clone(),
+            initial: initial.clone(),
+            inputs,
+            disabled: disabled(model, genotype),
+            steps: protocol.steps().to_vec(),
+            doses: protocol.doses().to_vec(),
+        }
+    }
+}
+
+/// The reactions genotype `genotype` disables.
+fn disabled(model: &Model, genotype: Option<usize>) -> Vec<usize> {
+    genotype
+        .and_then(|g| model.genotypes.get(g))
+        .map(|g| g.disabled.clone())
+        .unwrap_or_default()
 }
 
 const MATHML: &str = "http://www.w3.org/1998/Math/MathML";
@@ -185,8 +250,8 @@ fn species(w: &mut W, model: &Model, setup: &Setup, ids: &Ids) -> R {
 /// Parameters, inputs (a dosed input is a rule of its bath parameter and its doses),
 /// and a parameter for each let, which a rule defines.
 fn parameters(w: &mut W, model: &Model, setup: &Setup, ids: &Ids) -> R {
-    let stepped = |i: usize| setup.steps.iter().any(|s| s.1.index() == i);
-    let dosed = |i: usize| setup.doses.iter().any(|d| d.1.index() == i);
+    let stepped = |i: usize| setup.steps.iter().any(|s| s.input.index() == i);
+    let dosed = |i: usize| setup.doses.iter().any(|d| d.input.index() == i);
     w.create_element("listOfParameters")
         .write_inner_content(|w| {
             for (k, p) in model.params.iter().enumerate() {
@@ -209,8 +274,8 @@ fn parameters(w: &mut W, model: &Model, setup: &Setup, ids: &Ids) -> R {
                     let at_start: f64 = setup
                         .doses
                         .iter()
-                        .filter(|d| d.1.index() == k && d.0 <= 0.0)
-                        .map(|d| d.2)
+                        .filter(|d| d.input.index() == k && d.time <= 0.0)
+                        .map(|d| d.amount)
                         .sum();
                     let depot = num(at_start);
                     param(
@@ -254,7 +319,7 @@ fn param(w: &mut W, id: &str, name: &str, value: Option<&str>, constant: bool) -
 
 fn rules(w: &mut W, model: &Model, setup: &Setup, ids: &Ids) -> R {
     let dosed: Vec<usize> = (0..model.inputs.len())
-        .filter(|&i| setup.doses.iter().any(|d| d.1.index() == i))
+        .filter(|&i| setup.doses.iter().any(|d| d.input.index() == i))
         .collect();
     if model.lets.is_empty() && dosed.is_empty() {
         return Ok(());
@@ -262,7 +327,8 @@ fn rules(w: &mut W, model: &Model, setup: &Setup, ids: &Ids) -> R {
     w.create_element("listOfRules").write_inner_content(|w| {
         for &i in &dosed {
             // ka and ke are the same for every dose of one input.
-            let Some(&(_, _, _, ka, ke)) = setup.doses.iter().find(|d| d.1.index() == i) else {
+            let Some(&Dose { ka, ke, .. }) = setup.doses.iter().find(|d| d.input.index() == i)
+            else {
                 continue;
             };
             w.create_element("assignmentRule")
@@ -395,13 +461,22 @@ fn reactions(w: &mut W, model: &Model, setup: &Setup, ids: &Ids) -> R {
 }
 
 fn events(w: &mut W, setup: &Setup, ids: &Ids) -> R {
-    let steps: Vec<&(f64, InputId, f64)> = setup.steps.iter().filter(|s| s.0 > 0.0).collect();
-    let doses: Vec<_> = setup.doses.iter().filter(|d| d.0 > 0.0).collect();
+    let steps: Vec<&Step> = setup.steps.iter().filter(|s| s.time > 0.0).collect();
+    let doses: Vec<&Dose> = setup.doses.iter().filter(|d| d.time > 0.0).collect();
     if steps.is_empty() && doses.is_empty() {
         return Ok(());
     }
     w.create_element("listOfEvents").write_inner_content(|w| {
-        for (k, &&(t, input, amount, _, _)) in doses.iter().enumerate() {
+        for (
+            k,
+            &&Dose {
+                time: t,
+                input,
+                amount,
+                ..
+            },
+        ) in doses.iter().enumerate()
+        {
             let id = format!("dose_{}", k + 1);
             let depot = ids.depot(input.index());
             event(w, &id, t, &depot, |w| {
@@ -415,11 +490,19 @@ fn events(w: &mut W, setup: &Setup, ids: &Ids) -> R {
         // steps and doses take time that grows with their product.
         let mut dosed = vec![false; ids.inputs.len()];
         for d in &setup.doses {
-            if let Some(slot) = dosed.get_mut(d.1.index()) {
+            if let Some(slot) = dosed.get_mut(d.input.index()) {
                 *slot = true;
             }
         }
-        for (k, &&(t, input, value)) in steps.iter().enumerate() {
+        for (
+            k,
+            &&Step {
+                time: t,
+                input,
+                value,
+            },
+        ) in steps.iter().enumerate()
+        {
             let id = format!("step_{}", k + 1);
             let target = if dosed.get(input.index()).copied().unwrap_or(false) {
                 ids.bath(input.index())
