@@ -1019,3 +1019,63 @@ fn bench_prints_medians_as_json() {
     assert!(doc["simulate_s"].as_f64().is_some_and(|t| t > 0.0));
     assert!(doc["steps"].as_u64().is_some_and(|n| n > 0));
 }
+
+/// A time on a flag is read as a `time` of the language, a sum of quantities, so
+/// `--until "7d + 1h"` reads as `run 7 d + 1 h every …` does in a file.
+#[test]
+fn run_reads_an_until_of_several_quantities_as_a_file_does() {
+    let dir = TempDir::new("until-sum");
+    dir.write("steady.pathway", STEADY);
+    let run = pathrules(
+        &[
+            "run",
+            "steady.pathway",
+            "--until",
+            "7d + 1h",
+            "--every",
+            "1 h",
+        ],
+        Some(&dir.0),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // 0, 60, …, 10,140 min: 170 output times of two species, after the header.
+    assert_eq!(run.stdout.lines().count(), 1 + 170 * 2);
+    let last = run.stdout.lines().last().unwrap_or_default();
+    assert!(last.starts_with("10140,"), "{last}");
+    let run = pathrules(
+        &["run", "steady.pathway", "--until", "7d - 1h"],
+        Some(&dir.0),
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .starts_with("error: `--until 7d - 1h` is not a time\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// The manifest's `[occlusion] at` is the same grammar: `15 min + 15 min` is half an
+/// hour of the base's time unit, and `project::load` hands it over converted.
+#[test]
+fn manifest_occlusion_at_reads_a_sum_of_times() {
+    let dir = TempDir::new("manifest-at-sum");
+    dir.write("base.pathway", STEADY);
+    dir.write(
+        "judge.pathway",
+        "import \"base.pathway\"\nreadout level = A\n\
+         experiment one { run 1 h every 10 min }\nexperiment two { run 1 h every 10 min }\n",
+    );
+    let manifest = dir.write(
+        "pathrules.toml",
+        "base = \"a\"\njudge = [\"judge.pathway\"]\n[hypotheses]\na = \"base.pathway\"\n\
+         [occlusion]\nreadout = \"level\"\nat = \"15 min + 0.25 h\"\nexperiments = [\"one\", \"two\"]\n",
+    );
+    let exists = |p: &Path| p.is_file();
+    let project = pathrules::project::load(&manifest, &mut pathrules::FsLoader, &exists)
+        .unwrap_or_else(|e| panic!("the manifest loads: {e}"));
+    assert_eq!(project.at, Some(30.0));
+    assert_eq!(project.hypotheses.len(), 1);
+    let run = pathrules(&["compare"], Some(&dir.0));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
