@@ -278,32 +278,7 @@ impl Ui {
         let checked = self.load(file)?;
         self.fits(&settings, checked.system.dim())?;
         let units = checked.model.units;
-        let until_value = self.duration("--until", until, &units)?;
-        let every_value = self.duration("--every", every, &units)?;
-        if every_value <= 0.0 {
-            return Err(self
-                .usage(
-                    &format!("`--every {every}` is no interval"),
-                    "give a positive interval between output times, e.g. `--every 1min`",
-                )
-                .into());
-        }
-        // Compared as a ratio, so that no count is formed that could overflow.
-        let max_points = pathrules::experiment::MAX_POINTS;
-        if until_value / every_value > max_points as f64 {
-            return Err(self
-                .usage(
-                    &format!(
-                        "`--until {until}` with `--every {every}` asks for {} output times, \
-                         more than the {} a run may have",
-                        show_count(until_value / every_value),
-                        thousands(max_points)
-                    ),
-                    "raise `--every` or shorten `--until`",
-                )
-                .into());
-        }
-        let times = pathrules::time_grid(until_value, every_value);
+        let times = self.output_times(until, every, &units)?;
         let trajectory = pathrules::simulate(&checked, &times, &settings)
             .map_err(|e| self.error(&e.in_unit(units.time.as_str()).to_string()))?;
         let series = Series {
@@ -314,6 +289,38 @@ impl Ui {
             values: trajectory.states,
         };
         Ok(self.emit(out, &table::write(&series, format.into()))?)
+    }
+
+    /// The output times of `--until` and `--every`: a positive interval, and no more
+    /// times than a run may have.
+    fn output_times(
+        &self,
+        until: &str,
+        every: &str,
+        units: &pathrules::model::BaseUnits,
+    ) -> Result<Vec<f64>, Usage> {
+        let until_value = self.duration("--until", until, units)?;
+        let every_value = self.duration("--every", every, units)?;
+        if every_value <= 0.0 {
+            return Err(self.usage(
+                &format!("`--every {every}` is no interval"),
+                "give a positive interval between output times, e.g. `--every 1min`",
+            ));
+        }
+        // Compared as a ratio, so that no count is formed that could overflow.
+        let max_points = pathrules::experiment::MAX_POINTS;
+        if until_value / every_value > max_points as f64 {
+            return Err(self.usage(
+                &format!(
+                    "`--until {until}` with `--every {every}` asks for {} output times, \
+                     more than the {} a run may have",
+                    show_count(until_value / every_value),
+                    thousands(max_points)
+                ),
+                "raise `--every` or shorten `--until`",
+            ));
+        }
+        Ok(pathrules::time_grid(until_value, every_value))
     }
 
     fn run_experiments(
@@ -329,6 +336,37 @@ impl Ui {
         let checked = self.load(file)?;
         self.fits(&settings, checked.system.dim())?;
         let model = &checked.model;
+        let chosen = self.experiments(file, model, name)?;
+        let mut predictions = Vec::new();
+        // Experiments of one genotype share its steady state.
+        let mut starts = Starts::default();
+        for k in chosen {
+            let e = &model.experiments[k];
+            let p = pathrules::experiment::predict_with(
+                model,
+                &checked.system,
+                e,
+                &[],
+                &settings,
+                &mut starts,
+            )
+            .map_err(|e| self.error(&e.to_string()))?;
+            predictions.push(p);
+        }
+        if let Some((path, readouts)) = plot {
+            self.plot_runs(path, readouts, model, &predictions)?;
+        }
+        let text = table::write_runs(&runs(&checked, &predictions), format.into());
+        Ok(self.emit(out, &text)?)
+    }
+
+    /// The experiments `--experiment` names (`all`, or names separated by commas).
+    fn experiments(
+        &self,
+        file: &Path,
+        model: &pathrules::Model,
+        name: &str,
+    ) -> Result<Vec<usize>, Usage> {
         let chosen: Vec<usize> = if name == "all" {
             (0..model.experiments.len()).collect()
         } else {
@@ -337,75 +375,43 @@ impl Ui {
                 .collect::<Result<_, _>>()?
         };
         if chosen.is_empty() {
-            return Err(self
-                .usage(
-                    &format!("`{}` defines no experiments", file.display()),
-                    "add an `experiment`, or run the model without `--experiment`",
-                )
-                .into());
+            return Err(self.usage(
+                &format!("`{}` defines no experiments", file.display()),
+                "add an `experiment`, or run the model without `--experiment`",
+            ));
         }
-        // Species, then inputs (the drug levels the schedule sets), then readouts.
-        let mut variables = checked.system.species_names().to_vec();
-        variables.extend(model.inputs.iter().map(|i| i.name.clone()));
-        variables.extend(model.readouts.iter().map(|r| r.name.clone()));
-        let mut predictions = Vec::new();
-        // Experiments of one genotype share its steady state.
-        let mut starts = pathrules::experiment::Starts::default();
-        for k in chosen {
-            let p = pathrules::experiment::predict_with(
-                model,
-                &checked.system,
-                &model.experiments[k],
-                &[],
-                &settings,
-                &mut starts,
-            )
-            .map_err(|e| self.error(&e.to_string()))?;
-            predictions.push(p);
-        }
-        let runs: Vec<table::Run> = predictions
-            .iter()
-            .map(|p| table::Run {
-                experiment: &p.experiment,
-                genotype: p.genotype.as_deref().unwrap_or(""),
-                series: Series {
-                    time_unit: model.units.time.as_str(),
-                    concentration_unit: model.units.concentration.as_str(),
-                    variables: variables.clone(),
-                    times: p.times.clone(),
-                    values: p
-                        .states
-                        .iter()
-                        .zip(&p.inputs)
-                        .zip(&p.readouts)
-                        .map(|((y, u), r)| y.iter().chain(u).chain(r).copied().collect())
-                        .collect(),
-                },
-            })
-            .collect();
-        if let Some((path, readouts)) = plot {
-            let mut panels = pathrules::output::plot::run_panels(model, &predictions);
-            if let Some(list) = readouts {
-                let wanted: Vec<&str> = list.split(',').map(str::trim).collect();
-                if let Some(bad) = wanted
-                    .iter()
-                    .find(|w| !panels.iter().any(|p| p.readout == **w))
-                {
-                    let names: Vec<&str> = panels.iter().map(|p| p.readout.as_str()).collect();
-                    return Err(self
-                        .usage(
-                            &format!("`--readouts`: the model has no readout `{bad}`"),
-                            &format!("the readouts are {}", names.join(", ")),
-                        )
-                        .into());
-                }
-                panels.retain(|p| wanted.contains(&p.readout.as_str()));
-                panels.sort_by_key(|p| wanted.iter().position(|w| *w == p.readout));
+        Ok(chosen)
+    }
+
+    /// Draws the readouts of `predictions` (those `--readouts` lists, in its order) as
+    /// SVG at `path`.
+    fn plot_runs(
+        &self,
+        path: &Path,
+        readouts: Option<&str>,
+        model: &pathrules::Model,
+        predictions: &[pathrules::experiment::Prediction],
+    ) -> Result<(), Failure> {
+        let mut panels = pathrules::output::plot::run_panels(model, predictions);
+        if let Some(list) = readouts {
+            let wanted: Vec<&str> = list.split(',').map(str::trim).collect();
+            if let Some(bad) = wanted
+                .iter()
+                .find(|w| !panels.iter().any(|p| p.readout == **w))
+            {
+                let names: Vec<&str> = panels.iter().map(|p| p.readout.as_str()).collect();
+                return Err(self
+                    .usage(
+                        &format!("`--readouts`: the model has no readout `{bad}`"),
+                        &format!("the readouts are {}", names.join(", ")),
+                    )
+                    .into());
             }
-            let svg = pathrules::output::plot::svg(&panels, model.units.time_in_seconds());
-            self.write_file(path, &svg)?;
+            panels.retain(|p| wanted.contains(&p.readout.as_str()));
+            panels.sort_by_key(|p| wanted.iter().position(|w| *w == p.readout));
         }
-        Ok(self.emit(out, &table::write_runs(&runs, format.into()))?)
+        let svg = pathrules::output::plot::svg(&panels, model.units.time_in_seconds());
+        Ok(self.write_file(path, &svg)?)
     }
 
     /// The index of the experiment called `name`, or an error naming the choices.
@@ -477,14 +483,7 @@ impl Ui {
             let verdicts = pathrules::analysis::judge(&mut runs);
             bar.finish_and_clear();
             if let Some(path) = plot {
-                let model = &checked.model;
-                let predictions: Vec<Option<pathrules::experiment::Prediction>> =
-                    (0..model.experiments.len())
-                        .map(|k| runs.done(k).cloned())
-                        .collect();
-                let panels = pathrules::output::plot::test_panels(model, &predictions, &verdicts);
-                let svg = pathrules::output::plot::svg(&panels, model.units.time_in_seconds());
-                self.write_file(path, &svg)?;
+                self.plot_test(path, &checked.model, &runs, &verdicts)?;
             }
             if verdicts.is_empty() {
                 out(&format!("{}: no expectations\n", file.display()));
@@ -498,6 +497,24 @@ impl Ui {
             ));
         }
         if failed { Err(Failure::Model) } else { Ok(()) }
+    }
+
+    /// Draws the readouts the expectations ask about as SVG at `path`, from the runs that
+    /// judged them.
+    fn plot_test(
+        &self,
+        path: &Path,
+        model: &pathrules::Model,
+        runs: &pathrules::analysis::Runs,
+        verdicts: &[pathrules::analysis::Verdict],
+    ) -> Result<(), Failed> {
+        let predictions: Vec<Option<pathrules::experiment::Prediction>> =
+            (0..model.experiments.len())
+                .map(|k| runs.done(k).cloned())
+                .collect();
+        let panels = pathrules::output::plot::test_panels(model, &predictions, verdicts);
+        let svg = pathrules::output::plot::svg(&panels, model.units.time_in_seconds());
+        self.write_file(path, &svg)
     }
 
     fn occlusion(
@@ -519,33 +536,7 @@ impl Ui {
             .iter()
             .map(|e| self.experiment("each EXPERIMENT after the flags", model, e))
             .collect::<Result<Vec<_>, _>>()?;
-        // Each effect is read `--at` after its drug begins, so the time must lie inside
-        // every experiment's run; past it, the runs would be stretched to any length.
-        let unit = model.units.time.as_str();
-        if let Some(e) = chosen
-            .iter()
-            .map(|&k| &model.experiments[k])
-            .find(|e| time > e.until)
-        {
-            return Err(self
-                .usage(
-                    &format!(
-                        "`--at {at}` is past the end of `{}`, which runs for {} {unit}",
-                        e.name,
-                        show(e.until)
-                    ),
-                    &format!(
-                        "give a time within every experiment's run, at most `{}{unit}`",
-                        show(
-                            chosen
-                                .iter()
-                                .map(|&k| model.experiments[k].until)
-                                .fold(f64::INFINITY, f64::min)
-                        )
-                    ),
-                )
-                .into());
-        }
+        self.within_runs(at, time, model, &chosen)?;
         let mut runs = pathrules::analysis::Runs::new(&checked, &settings);
         let matrix = pathrules::analysis::occlusion_matrix(&mut runs, &chosen, r, time)
             .map_err(|e| self.error(&e.to_string()))?;
@@ -553,6 +544,41 @@ impl Ui {
             model, &chosen, &matrix, readout, at,
         ));
         Ok(())
+    }
+
+    /// Refuses an `--at` past the end of any chosen experiment: each effect is read
+    /// `--at` after its drug begins, so the time must lie inside every experiment's run;
+    /// past it, the runs would be stretched to any length.
+    fn within_runs(
+        &self,
+        at: &str,
+        time: f64,
+        model: &pathrules::Model,
+        chosen: &[usize],
+    ) -> Result<(), Usage> {
+        let unit = model.units.time.as_str();
+        let Some(e) = chosen
+            .iter()
+            .map(|&k| &model.experiments[k])
+            .find(|e| time > e.until)
+        else {
+            return Ok(());
+        };
+        let shortest = chosen
+            .iter()
+            .map(|&k| model.experiments[k].until)
+            .fold(f64::INFINITY, f64::min);
+        Err(self.usage(
+            &format!(
+                "`--at {at}` is past the end of `{}`, which runs for {} {unit}",
+                e.name,
+                show(e.until)
+            ),
+            &format!(
+                "give a time within every experiment's run, at most `{}{unit}`",
+                show(shortest)
+            ),
+        ))
     }
 
     /// The project of a manifest (`pathrules::project::load`), or its problems printed.
@@ -669,6 +695,18 @@ impl Ui {
             pathrules::analysis::ensemble::run(&hypotheses, &spec, &manifest.settings, Some(&tick));
         bar.finish_and_clear();
         let partial = partial.map_err(|e| self.error(&e))?;
+        self.ensemble_out(partial, shard, (mine, samples), out)
+    }
+
+    /// Writes a shard's records to `out` when given, then prints the summary of a whole
+    /// run, or what a shard wrote: `mine` of `samples`.
+    fn ensemble_out(
+        &self,
+        partial: pathrules::analysis::ensemble::Partial,
+        shard: Shard,
+        (mine, samples): (usize, usize),
+        out: Option<&Path>,
+    ) -> Result<(), Failed> {
         if let Some(path) = out {
             let mut json = serde_json::to_string(&partial).unwrap_or_default();
             json.push('\n');
@@ -730,85 +768,19 @@ impl Ui {
         runs: usize,
         solver: &SolverArgs,
     ) -> Result<(), Failure> {
-        use std::time::Instant;
-        let max_points = pathrules::experiment::MAX_POINTS;
-        if !(2..=max_points).contains(&points) {
-            return Err(self
-                .usage(
-                    &format!(
-                        "`--points {points}` is not a number of output times from 2 to {}",
-                        thousands(max_points)
-                    ),
-                    "give the start, the end and the points between, e.g. `--points 1001`",
-                )
-                .into());
-        }
-        if !(1..=MAX_RUNS).contains(&runs) {
-            return Err(self
-                .usage(
-                    &format!("`--runs {runs}` is not a number of repetitions from 1 to {MAX_RUNS}"),
-                    "give e.g. `--runs 21` (the default); the median is reported",
-                )
-                .into());
-        }
+        self.bench_flags(points, runs)?;
         let settings = self.settings(solver)?;
-        // Load: read, parse, check, build the graphs and compile.
-        let mut load_times = Vec::with_capacity(runs);
-        let mut checked = None;
-        for _ in 0..runs {
-            let start = Instant::now();
-            let c = self.load(file)?;
-            load_times.push(start.elapsed().as_secs_f64());
-            checked = Some(c);
-        }
-        let Some(checked) = checked else {
-            return Err(self.error("no run").into());
-        };
+        let (checked, load_s) = self.bench_load(file, runs)?;
         self.fits(&settings, checked.system.dim())?;
         let model = &checked.model;
-        let (prepared, end) = match experiment {
-            Some(name) => {
-                let e = &model.experiments[self.experiment("`--experiment`", model, name)?];
-                let prepared = pathrules::experiment::prepare(
-                    model,
-                    &checked.system,
-                    e,
-                    &settings,
-                    &mut Starts::default(),
-                )
-                .map_err(|err| self.error(&err.to_string()))?;
-                (prepared, e.until)
-            }
-            None => {
-                let end = self.duration("--until", until, &model.units)?;
-                let prepared = pathrules::experiment::Prepared {
-                    system: checked.system.clone(),
-                    initial: checked.system.initial.clone(),
-                    protocol: Protocol::default(),
-                };
-                (prepared, end)
-            }
-        };
-        let system = &prepared.system;
+        let (prepared, end) = self.bench_start(&checked, experiment, until, &settings)?;
         // The fraction first: `end * k` overflows to infinity for an `end` near f64::MAX.
         let times: Vec<f64> = (0..points)
             .map(|k| end * (k as f64 / (points - 1) as f64))
             .collect();
-        let mut sim_times = Vec::with_capacity(runs);
-        let mut stats = None;
-        for _ in 0..runs {
-            let start = Instant::now();
-            let p = &prepared;
-            let t = pathrules::experiment::run(system, &p.initial, &p.protocol, &times, &settings)
-                .map_err(|e| self.error(&e.in_unit(model.units.time.as_str()).to_string()))?;
-            sim_times.push(start.elapsed().as_secs_f64());
-            stats = Some(t.stats);
-        }
-        let median = |v: &mut Vec<f64>| {
-            v.sort_by(f64::total_cmp);
-            v[v.len() / 2]
-        };
-        let stats = stats.unwrap_or_default();
+        let unit = model.units.time.as_str();
+        let (simulate_s, stats) = self.bench_simulate(&prepared, &times, &settings, runs, unit)?;
+        let system = &prepared.system;
         let doc = serde_json::json!({
             "file": file.display().to_string(),
             "experiment": experiment,
@@ -824,14 +796,112 @@ impl Ui {
             "until": end,
             "points": points,
             "runs": runs,
-            "load_s": median(&mut load_times),
-            "simulate_s": median(&mut sim_times),
+            "load_s": load_s,
+            "simulate_s": simulate_s,
             "steps": stats.steps,
             "rhs_evals": stats.rhs_evals,
             "jac_evals": stats.jac_evals,
         });
         out_text(&format!("{doc}\n"));
         Ok(())
+    }
+
+    /// What `bench` simulates: the experiment named by `--experiment` as
+    /// `experiment::prepare` sets it up, or the model from its initial values until
+    /// `--until`; and the end of the run.
+    fn bench_start(
+        &self,
+        checked: &Checked,
+        experiment: Option<&str>,
+        until: &str,
+        settings: &Settings,
+    ) -> Result<(pathrules::experiment::Prepared, f64), Failure> {
+        let model = &checked.model;
+        Ok(match experiment {
+            Some(name) => {
+                let e = &model.experiments[self.experiment("`--experiment`", model, name)?];
+                let mut starts = Starts::default();
+                let prepared = pathrules::experiment::prepare(
+                    model,
+                    &checked.system,
+                    e,
+                    settings,
+                    &mut starts,
+                )
+                .map_err(|err| self.error(&err.to_string()))?;
+                (prepared, e.until)
+            }
+            None => {
+                let end = self.duration("--until", until, &model.units)?;
+                let prepared = pathrules::experiment::Prepared {
+                    system: checked.system.clone(),
+                    initial: checked.system.initial.clone(),
+                    protocol: Protocol::default(),
+                };
+                (prepared, end)
+            }
+        })
+    }
+
+    /// The flags of `bench` that need no model to judge.
+    fn bench_flags(&self, points: usize, runs: usize) -> Result<(), Usage> {
+        let max_points = pathrules::experiment::MAX_POINTS;
+        if !(2..=max_points).contains(&points) {
+            return Err(self.usage(
+                &format!(
+                    "`--points {points}` is not a number of output times from 2 to {}",
+                    thousands(max_points)
+                ),
+                "give the start, the end and the points between, e.g. `--points 1001`",
+            ));
+        }
+        if !(1..=MAX_RUNS).contains(&runs) {
+            return Err(self.usage(
+                &format!("`--runs {runs}` is not a number of repetitions from 1 to {MAX_RUNS}"),
+                "give e.g. `--runs 21` (the default); the median is reported",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Loads `file` `runs` times (read, parse, check, build the graphs and compile): the
+    /// model, and the median time in seconds.
+    fn bench_load(&self, file: &Path, runs: usize) -> Result<(Checked, f64), Failed> {
+        let mut times = Vec::with_capacity(runs);
+        let mut checked = None;
+        for _ in 0..runs {
+            let start = std::time::Instant::now();
+            let c = self.load(file)?;
+            times.push(start.elapsed().as_secs_f64());
+            checked = Some(c);
+        }
+        let Some(checked) = checked else {
+            return Err(self.error("no run"));
+        };
+        Ok((checked, median(&mut times)))
+    }
+
+    /// Runs `prepared` on `times` `runs` times: the median time in seconds, and the
+    /// solver's work in the last run.
+    fn bench_simulate(
+        &self,
+        prepared: &pathrules::experiment::Prepared,
+        times: &[f64],
+        settings: &Settings,
+        runs: usize,
+        time_unit: &str,
+    ) -> Result<(f64, pathrules::solve::Stats), Failed> {
+        let p = prepared;
+        let mut sim_times = Vec::with_capacity(runs);
+        let mut stats = None;
+        for _ in 0..runs {
+            let start = std::time::Instant::now();
+            let t = pathrules::experiment::run(&p.system, &p.initial, &p.protocol, times, settings)
+                .map_err(|e| self.error(&e.in_unit(time_unit).to_string()))?;
+            sim_times.push(start.elapsed().as_secs_f64());
+            stats = Some(t.stats);
+        }
+        Ok((median(&mut sim_times), stats.unwrap_or_default()))
     }
 
     fn write_report(&self, manifest: &Path, out: &Path) -> Result<(), Failed> {
@@ -1062,6 +1132,44 @@ impl Ui {
             }
         }
     }
+}
+
+/// The table of `run --experiment`: each prediction's species, then inputs (the drug
+/// levels the schedule sets), then readouts at every output time.
+fn runs<'a>(
+    checked: &Checked,
+    predictions: &'a [pathrules::experiment::Prediction],
+) -> Vec<table::Run<'a>> {
+    let model = &checked.model;
+    let mut variables = checked.system.species_names().to_vec();
+    variables.extend(model.inputs.iter().map(|i| i.name.clone()));
+    variables.extend(model.readouts.iter().map(|r| r.name.clone()));
+    predictions
+        .iter()
+        .map(|p| table::Run {
+            experiment: &p.experiment,
+            genotype: p.genotype.as_deref().unwrap_or(""),
+            series: Series {
+                time_unit: model.units.time.as_str(),
+                concentration_unit: model.units.concentration.as_str(),
+                variables: variables.clone(),
+                times: p.times.clone(),
+                values: p
+                    .states
+                    .iter()
+                    .zip(&p.inputs)
+                    .zip(&p.readouts)
+                    .map(|((y, u), r)| y.iter().chain(u).chain(r).copied().collect())
+                    .collect(),
+            },
+        })
+        .collect()
+}
+
+/// The median of `v`, which is not empty (the upper one of an even count).
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
 
 /// A progress bar on standard error, drawn only on a terminal (quiet when piped).
