@@ -1,9 +1,7 @@
-//! The `pathrules` binary: parse the command line and hand it to `cli`.
+//! The `pathrules` binary: hand the command line to `cli`, which decides the exit code.
 
 mod cli;
 
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    cli::run(cli::Cli::parse())
+    cli::main()
 }

@@ -3,10 +3,10 @@
 //! The flags are clap's types in `args`; here each command's handler reads them, calls
 //! the library and prints what it returns. This is the only module that prints, and
 //! with `pathrules::fs` the only one that reads or writes files; it and `args` are the
-//! only ones that name clap. Exit codes are decided in `run` alone: 0 success, 1 a problem in
-//! the user's model or a failed solve (`Failed`), 2 a usage error: clap's own, or a
-//! flag's value that a handler refuses once the model is known (`Usage`), always
-//! before anything is written.
+//! only ones that name clap. Exit codes are decided in `run` alone: 0 success, 1 a
+//! problem in the user's model or a failed solve (`Failed`), 2 a usage error: clap's
+//! own, or a flag's value that a handler refuses once the model is known (`Usage`),
+//! always before anything is written.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -14,8 +14,7 @@ use std::process::ExitCode;
 
 mod args;
 
-pub use args::Cli;
-use args::{Color, Command, CompareFormat, ExportFormat, GraphArg, SolverArgs, TableFormat};
+use args::{Cli, Color, Command, CompareFormat, ExportFormat, GraphArg, SolverArgs, TableFormat};
 
 use pathrules::analysis::shard::Shard;
 use pathrules::experiment::{Protocol, Starts};
@@ -61,7 +60,13 @@ impl From<Usage> for Failed {
     }
 }
 
-pub fn run(cli: Cli) -> ExitCode {
+/// Parses the command line (clap exits 2 on a usage error of its own) and runs it.
+pub fn main() -> ExitCode {
+    use clap::Parser;
+    run(Cli::parse())
+}
+
+fn run(cli: Cli) -> ExitCode {
     let color = match cli.color {
         Color::Always => true,
         Color::Never => false,
