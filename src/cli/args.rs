@@ -51,8 +51,8 @@ pub enum Command {
         /// input and readout in the table
         #[arg(long, short)]
         experiment: Option<String>,
-        /// How long to simulate, e.g. `7d`, `90 min`, `30s` (no unit: the model's time
-        /// unit) [default: 1d]
+        /// How long to simulate, e.g. `7d`, `90 min`, `30s` or `7d + 1h` (no unit: the
+        /// model's time unit) [default: 1d]
         #[arg(long, conflicts_with = "experiment")]
         until: Option<String>,
         /// Output interval, e.g. `1min`, `1h` [default: 1min]
