@@ -3,8 +3,9 @@
 //! chains and compiles (stages 1–4), `check_hypothesis` does the same for a hypothesis
 //! with the files it is judged on, `finish` is stages 3–4 on a model already checked,
 //! and `simulate` integrates the compiled system from its initial state (stage 5).
-//! Nothing here reads a file but through the `Loader` it is given, and no stage below
-//! calls back into it.
+//! Nothing here reads a file but through the `Loader` it is given. It sits above the
+//! stages: they read the `Checked` it makes (the analysis stage judges one) but call
+//! nothing here.
 
 use std::path::{Path, PathBuf};
 
