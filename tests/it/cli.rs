@@ -107,6 +107,18 @@ impl Drop for TempDir {
     }
 }
 
+/// A wrong exit code is reported with what the run printed, which says why.
+#[test]
+#[should_panic(expected = "exit code 1, not 0\n--- stdout\nout\n--- stderr\nerror: why")]
+fn a_wrong_exit_code_shows_what_was_printed() {
+    let run = Run {
+        code: 1,
+        stdout: "out".into(),
+        stderr: "error: why".into(),
+    };
+    run.assert_exit(0);
+}
+
 #[test]
 fn check_good_file_prints_a_summary() {
     let dir = TempDir::new("check-good");
