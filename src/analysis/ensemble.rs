@@ -21,6 +21,11 @@ use super::{Runs, Tick, judge};
 use crate::Checked;
 use crate::solve::Settings;
 
+/// Version of the ensemble's records (a shard's JSON, what `merge` reads back); raised
+/// whenever a field changes meaning. It is 1, the version the records were written
+/// with when they carried the tables' version, so a shard written then still merges.
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// How a parameter is drawn from its range `[lo, hi]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -92,7 +97,7 @@ impl Partial {
     /// parameter and a verdict slot for every hypothesis and expectation. A file edited by
     /// hand or cut short fails here, naming the sample, before anything is summarised.
     pub fn check(&self) -> Result<(), String> {
-        let version = crate::output::table::SCHEMA_VERSION;
+        let version = SCHEMA_VERSION;
         if self.schema_version != version {
             return Err(format!(
                 "schema_version {} is not {version}, the version this pathrules writes; run the shard again with this version",
@@ -306,7 +311,7 @@ pub fn run(
         samples.extend(done);
     }
     Ok(Partial {
-        schema_version: crate::output::table::SCHEMA_VERSION,
+        schema_version: SCHEMA_VERSION,
         hypotheses: hypotheses.iter().map(|h| h.name.clone()).collect(),
         parameters: hypotheses
             .iter()
@@ -642,7 +647,7 @@ mod tests {
             })
             .collect();
         let partial = Partial {
-            schema_version: crate::output::table::SCHEMA_VERSION,
+            schema_version: super::SCHEMA_VERSION,
             hypotheses: vec!["h".into()],
             parameters: vec![vec![]],
             expectations: vec!["e".into()],

@@ -37,6 +37,40 @@ pub const MAX_POINTS: usize = 1_000_000;
 /// `every`, not an hour of a silent run.
 pub const MAX_EVENTS: usize = 1_000_000;
 
+/// Output times `0, every, 2·every, …, until` (the end included even off the grid).
+///
+/// Never more than `MAX_POINTS + 1` of them: what a user writes is held to
+/// `MAX_POINTS` where it is written (a located error in the checker, a usage error on
+/// the command line), with [`time_grid_len`] counting; a longer grid asked for here
+/// anyway is cut after `MAX_POINTS + 1` times rather than allocated whole.
+pub fn time_grid(until: f64, every: f64) -> Vec<f64> {
+    let Some(len) = time_grid_len(until, every) else {
+        return Vec::new();
+    };
+    let limit = MAX_POINTS + 1;
+    let n = (until / every + 1e-9).floor().min(limit as f64) as usize;
+    let mut times: Vec<f64> = (0..=n).take(limit).map(|k| k as f64 * every).collect();
+    if len <= limit as f64
+        && let Some(&last) = times.last()
+        && until - last > 1e-9 * until.max(1.0)
+    {
+        times.push(until);
+    }
+    times
+}
+
+/// How many times `time_grid(until, every)` asks for, before any cut (a float, as a
+/// typo may ask for 1e300); `None` when `until` is negative or `every` not positive,
+/// or either is not finite.
+pub fn time_grid_len(until: f64, every: f64) -> Option<f64> {
+    if !(until >= 0.0 && every > 0.0 && until.is_finite() && every.is_finite()) {
+        return None;
+    }
+    let steps = (until / every + 1e-9).floor();
+    let off_grid = until - steps * every > 1e-9 * until.max(1.0);
+    Some(steps + 1.0 + if off_grid { 1.0 } else { 0.0 })
+}
+
 /// At `time`, set `input` to `value` (in base units).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Step {
@@ -557,7 +591,7 @@ mod tests {
 
     fn compile(text: &str) -> System {
         let model = load_str("t.pathway", text).model.expect("checks");
-        crate::finish(model).expect("compiles").system
+        crate::ode::compile(&model)
     }
 
     fn tight() -> Settings {

@@ -301,7 +301,7 @@ pub fn predict_with(
 /// Output times 0, every, …, until (the end included), with `extra` times in
 /// [0, until] merged in.
 pub fn grid(until: f64, every: f64, extra: &[f64]) -> Vec<f64> {
-    let mut times = crate::time_grid(until, every);
+    let mut times = super::time_grid(until, every);
     times.extend(extra.iter().copied().filter(|t| *t >= 0.0 && *t <= until));
     times.sort_by(f64::total_cmp);
     times.dedup_by(|a, b| (*a - *b).abs() <= tolerance(*b));

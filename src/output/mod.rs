@@ -1,4 +1,5 @@
-//! Stage 9, output: results in, text out (tables, graphs, verdicts).
+//! Stage 8, output: results in, text out (tables, graphs, verdicts, comparisons, SBML,
+//! plots and the HTML report).
 //!
 //! Writers return strings; only the CLI puts them in files or on the terminal.
 

@@ -7,7 +7,9 @@
 
 use serde::Serialize;
 
-/// Version of the JSON layout; raised whenever a field changes meaning.
+/// Version of the JSON layout of tables and of the comparison (`output::compare::json`);
+/// raised whenever a field changes meaning. The ensemble's records have their own,
+/// `analysis::ensemble::SCHEMA_VERSION`.
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// A time course of named variables on a shared time grid.

@@ -3,6 +3,10 @@
 
 use super::*;
 
+#[path = "../../tests/support/lambert_w.rs"]
+mod lambert;
+use lambert::lambert_w;
+
 const ALL: [Method; 3] = [Method::Bdf, Method::Dopri5, Method::Dop853];
 
 fn settings(method: Method, rtol: f64, atol: f64) -> Settings {
@@ -227,26 +231,6 @@ impl Problem for Empty {
     fn component_name(&self, _i: usize) -> &str {
         ""
     }
-}
-
-/// The principal branch of Lambert's W for x ≥ 0, by Halley's iteration to round-off (Corless et
-/// al., "On the Lambert W function", 1996, eq. 5.9).
-fn lambert_w(x: f64) -> f64 {
-    let mut w = if x < 3.0 {
-        x.ln_1p()
-    } else {
-        x.ln() - x.ln().ln()
-    };
-    for _ in 0..50 {
-        let e = w.exp();
-        let f = w * e - x;
-        let step = f / (e * (w + 1.0) - (w + 2.0) * f / (2.0 * w + 2.0));
-        w -= step;
-        if step.abs() <= 4.0 * f64::EPSILON * (1.0 + w.abs()) {
-            break;
-        }
-    }
-    w
 }
 
 #[test]

@@ -6,6 +6,10 @@
 use pathrules::model::load_str;
 use pathrules::solve::{Linear, Method, Settings};
 
+#[path = "../support/lambert_w.rs"]
+mod lambert;
+use lambert::lambert_w;
+
 const METHODS: [Method; 3] = [Method::Bdf, Method::Dopri5, Method::Dop853];
 
 fn tight(method: Method) -> Settings {
@@ -79,26 +83,6 @@ fn reversible_binding_relaxes_to_its_equilibrium() {
         let last = states.last().expect("states");
         assert_close(last[1] / last[0], 2.0, 1e-6, 0.0, "B/A at equilibrium");
     }
-}
-
-/// Principal branch of Lambert's W for x ≥ 0, by Halley's iteration (converges
-/// cubically; 50 iterations are far more than the ~5 needed to reach 1e-15).
-fn lambert_w(x: f64) -> f64 {
-    let mut w = if x < 1.0 {
-        x
-    } else {
-        x.ln() - x.ln().ln().max(0.0)
-    };
-    for _ in 0..50 {
-        let ew = w.exp();
-        let f = w * ew - x;
-        let step = f / (ew * (w + 1.0) - (w + 2.0) * f / (2.0 * w + 2.0));
-        w -= step;
-        if step.abs() <= 1e-15 * w.abs().max(1e-300) {
-            break;
-        }
-    }
-    w
 }
 
 #[test]

@@ -44,6 +44,28 @@ pub(crate) struct Run {
     pub(crate) stderr: String,
 }
 
+impl Run {
+    /// Asserts that the run exited with `code`, and shows what it printed if it did not:
+    /// a wrong exit code says little without the message that came with it.
+    #[track_caller]
+    pub(crate) fn assert_exit(&self, code: i32) {
+        self.assert_exit_for(code, "");
+    }
+
+    /// As `assert_exit`, naming `what` was run (one case of a loop) if it fails.
+    #[track_caller]
+    pub(crate) fn assert_exit_for(&self, code: i32, what: &str) {
+        assert!(
+            self.code == code,
+            "exit code {}, not {code}{}{what}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code,
+            if what.is_empty() { "" } else { ": " },
+            self.stdout,
+            self.stderr,
+        );
+    }
+}
+
 /// Runs the binary with `args` in `dir` (the crate root if `None`), never coloured.
 pub(crate) fn pathrules(args: &[&str], dir: Option<&Path>) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_pathrules"));
@@ -85,12 +107,24 @@ impl Drop for TempDir {
     }
 }
 
+/// A wrong exit code is reported with what the run printed, which says why.
+#[test]
+#[should_panic(expected = "exit code 1, not 0\n--- stdout\nout\n--- stderr\nerror: why")]
+fn a_wrong_exit_code_shows_what_was_printed() {
+    let run = Run {
+        code: 1,
+        stdout: "out".into(),
+        stderr: "error: why".into(),
+    };
+    run.assert_exit(0);
+}
+
 #[test]
 fn check_good_file_prints_a_summary() {
     let dir = TempDir::new("check-good");
     dir.write("good.pathway", GOOD);
     let run = pathrules(&["check", "good.pathway"], Some(&dir.0));
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.assert_exit(0);
     assert_eq!(run.stderr, "");
     insta::assert_snapshot!("check_good_summary", run.stdout);
 }
@@ -98,7 +132,7 @@ fn check_good_file_prints_a_summary() {
 #[test]
 fn check_bad_file_prints_diagnostics_and_fails() {
     let run = pathrules(&["check", "tests/errors/unknown_name.pathway"], None);
-    assert_eq!(run.code, 1);
+    run.assert_exit(1);
     assert_eq!(run.stdout, "");
     assert!(
         run.stderr.contains("did you mean `eEF2K`?"),
@@ -119,7 +153,7 @@ fn check_reports_every_file_given() {
     dir.write("good.pathway", GOOD);
     dir.write("bad.pathway", "species A = 1 uM\nA -> @ kk\n");
     let run = pathrules(&["check", "bad.pathway", "good.pathway"], Some(&dir.0));
-    assert_eq!(run.code, 1);
+    run.assert_exit(1);
     assert!(
         run.stdout.starts_with("good.pathway: ok\n"),
         "{}",
@@ -136,7 +170,7 @@ fn check_reports_every_file_given() {
 #[test]
 fn check_missing_file_fails() {
     let run = pathrules(&["check", "tests/errors/does_not_exist.pathway"], None);
-    assert_eq!(run.code, 1);
+    run.assert_exit(1);
     assert_eq!(run.stdout, "");
     assert!(
         run.stderr
@@ -151,7 +185,7 @@ fn graph_writes_dot() {
     let dir = TempDir::new("graph-dot");
     dir.write("good.pathway", GOOD);
     let run = pathrules(&["graph", "good.pathway", "--format", "dot"], Some(&dir.0));
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.assert_exit(0);
     assert!(run.stdout.starts_with("digraph"), "{}", run.stdout);
     insta::assert_snapshot!("graph_dot", run.stdout);
 }
@@ -164,7 +198,7 @@ fn graph_writes_mermaid() {
         &["graph", "good.pathway", "--format", "mermaid"],
         Some(&dir.0),
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.assert_exit(0);
     insta::assert_snapshot!("graph_mermaid", run.stdout);
 }
 
@@ -176,7 +210,7 @@ fn graph_writes_to_a_file() {
         &["graph", "good.pathway", "--out", "good.dot"],
         Some(&dir.0),
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.assert_exit(0);
     assert_eq!(run.stdout, "");
     let written = std::fs::read_to_string(dir.0.join("good.dot")).expect("good.dot");
     let printed = pathrules(&["graph", "good.pathway"], Some(&dir.0)).stdout;
@@ -190,7 +224,7 @@ fn fmt_check_then_rewrite() {
     let path = dir.write("messy.pathway", messy);
 
     let run = pathrules(&["fmt", "--check", "messy.pathway"], Some(&dir.0));
-    assert_eq!(run.code, 1);
+    run.assert_exit(1);
     assert!(
         run.stderr.contains("messy.pathway is not formatted"),
         "{}",
@@ -203,14 +237,14 @@ fn fmt_check_then_rewrite() {
     );
 
     let run = pathrules(&["fmt", "messy.pathway"], Some(&dir.0));
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.assert_exit(0);
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
         "units time = min, concentration = uM\nspecies A = 1 uM  # start\n\nA -> @ 0.1 /min\n"
     );
 
     let run = pathrules(&["fmt", "--check", "messy.pathway"], Some(&dir.0));
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.assert_exit(0);
     // Only the formatted file is left: the temporary file of the rewrite is gone.
     let names: Vec<_> = std::fs::read_dir(&dir.0)
         .unwrap()
@@ -225,7 +259,7 @@ fn fmt_refuses_a_file_that_does_not_parse() {
     let broken = "species A = 1 uM\nA -> B\n";
     let path = dir.write("broken.pathway", broken);
     let run = pathrules(&["fmt", "broken.pathway"], Some(&dir.0));
-    assert_eq!(run.code, 1);
+    run.assert_exit(1);
     assert!(run.stderr.contains("broken.pathway:2:7"), "{}", run.stderr);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), broken);
 }
@@ -233,10 +267,10 @@ fn fmt_refuses_a_file_that_does_not_parse() {
 #[test]
 fn unknown_flag_is_a_usage_error() {
     let run = pathrules(&["check", "--frobnicate", "x.pathway"], None);
-    assert_eq!(run.code, 2);
+    run.assert_exit(2);
     assert!(run.stderr.contains("--frobnicate"), "{}", run.stderr);
     let run = pathrules(&["graph", "x.pathway", "--format", "png"], None);
-    assert_eq!(run.code, 2);
+    run.assert_exit(2);
 }
 
 #[test]
@@ -247,7 +281,7 @@ fn run_rejects_a_bad_until() {
         // `=` keeps clap from reading `-1min` as a flag.
         let flag = format!("--until={until}");
         let run = pathrules(&["run", "good.pathway", &flag], Some(&dir.0));
-        assert_eq!(run.code, 2, "--until {until}");
+        run.assert_exit_for(2, &format!("--until {until}"));
         assert_eq!(run.stdout, "");
         assert_eq!(
             run.stderr,
@@ -274,7 +308,7 @@ fn run_writes_a_tidy_csv() {
         ],
         Some(&dir.0),
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.assert_exit(0);
     let mut lines = run.stdout.lines();
     assert_eq!(lines.next(), Some("time,variable,value"));
     // Seven output times (0, 10, …, 60 min) for each of the two species.
@@ -310,7 +344,7 @@ fn run_that_blows_up_names_the_species_and_writes_nothing() {
         &["run", "boom.pathway", "--until", "2min", "--out", "out.csv"],
         Some(&dir.0),
     );
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    run.assert_exit(1);
     assert_eq!(run.stdout, "");
     assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
     assert!(
@@ -346,7 +380,7 @@ fn run_writes_json() {
         ],
         Some(&dir.0),
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.assert_exit(0);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("valid JSON");
     assert_eq!(doc["schema_version"], 1);
     assert_eq!(doc["time_unit"], "min");
@@ -394,7 +428,7 @@ fn test_prints_a_table_and_fails_when_an_expectation_does() {
     let dir = TempDir::new("test-table");
     dir.write("protocol.pathway", PROTOCOL);
     let run = pathrules(&["test", "protocol.pathway"], Some(&dir.0));
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    run.assert_exit(1);
     insta::assert_snapshot!("test_table", run.stdout);
     // Without the false one it passes.
     let passing = PROTOCOL.replace(
@@ -403,7 +437,7 @@ fn test_prints_a_table_and_fails_when_an_expectation_does() {
     );
     dir.write("passing.pathway", &passing);
     let run = pathrules(&["test", "passing.pathway"], Some(&dir.0));
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    run.assert_exit(0);
     assert!(
         run.stdout.ends_with("3 passed, 0 failed\n"),
         "{}",
@@ -428,7 +462,7 @@ fn occlusion_prints_the_matrix() {
         ],
         Some(&dir.0),
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.assert_exit(0);
     insta::assert_snapshot!("occlusion_matrix", run.stdout);
     let run = pathrules(
         &[
@@ -443,7 +477,7 @@ fn occlusion_prints_the_matrix() {
         ],
         Some(&dir.0),
     );
-    assert_eq!(run.code, 2);
+    run.assert_exit(2);
     assert_eq!(
         run.stderr,
         "error: no readout is named `levle`; the model defines level\n\
@@ -459,7 +493,7 @@ fn run_experiment_writes_species_inputs_and_readouts() {
         &["run", "protocol.pathway", "--experiment", "drug_a_ko"],
         Some(&dir.0),
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.assert_exit(0);
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines[0], "experiment,genotype,time,variable,value");
     // Three times, four variables (A, a, b, level).
@@ -476,7 +510,7 @@ fn run_experiment_writes_species_inputs_and_readouts() {
         &["run", "protocol.pathway", "-e", "all", "--format", "json"],
         Some(&dir.0),
     );
-    assert_eq!(all.code, 0, "{}", all.stderr);
+    all.assert_exit(0);
     let doc: serde_json::Value = serde_json::from_str(&all.stdout).expect("valid JSON");
     let names: Vec<&str> = doc["experiments"]
         .as_array()
@@ -486,7 +520,7 @@ fn run_experiment_writes_species_inputs_and_readouts() {
         .collect();
     assert_eq!(names, ["drug_a", "drug_b", "drug_a_ko"]);
     let unknown = pathrules(&["run", "protocol.pathway", "-e", "drug_c"], Some(&dir.0));
-    assert_eq!(unknown.code, 2);
+    unknown.assert_exit(2);
     assert_eq!(
         unknown.stderr,
         "error: no experiment is named `drug_c`; the model defines drug_a, drug_b, drug_a_ko\n\
@@ -496,7 +530,7 @@ fn run_experiment_writes_species_inputs_and_readouts() {
         &["run", "protocol.pathway", "-e", "drug_a", "--until", "1h"],
         Some(&dir.0),
     );
-    assert_eq!(both.code, 2, "{}", both.stderr);
+    both.assert_exit(2);
 }
 
 /// An experiment whose genotype never settles says so, names the species still
@@ -519,7 +553,7 @@ expect e: level at 30 min > 0 \"none\"
 ",
     );
     let run = pathrules(&["run", "grows.pathway", "-e", "e_fast"], Some(&dir.0));
-    assert_eq!(run.code, 1);
+    run.assert_exit(1);
     assert_eq!(
         run.stderr,
         "error: experiment `e_fast`: the genotype `fast` has no steady state to start from: \
@@ -529,7 +563,7 @@ expect e: level at 30 min > 0 \"none\"
          to start from the declared initial values\n"
     );
     let test = pathrules(&["test", "grows.pathway"], Some(&dir.0));
-    assert_eq!(test.code, 1);
+    test.assert_exit(1);
     assert!(
         test.stdout.contains(
             "error in `e: level at 30 min > 0`: experiment `e`: the wild type has no steady state"
@@ -548,7 +582,7 @@ expect e: level at 30 min > 0 \"none\"
 #[test]
 fn the_shipped_model_passes_its_own_test() {
     let run = pathrules(&["test", "pathways/experiments.pathway"], None);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    run.assert_exit(0);
     assert!(run.stdout.contains(" passed, 0 failed\n"), "{}", run.stdout);
 }
 
@@ -557,7 +591,7 @@ fn the_shipped_model_passes_its_own_test() {
 #[test]
 fn no_command_compares_the_hypotheses_of_the_manifest() {
     let run = pathrules(&[], None);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.assert_exit(0);
     assert!(
         run.stdout
             .starts_with("3 hypotheses, judged on 35 expectations; resting_nmdar is the base\n"),
@@ -570,7 +604,7 @@ fn no_command_compares_the_hypotheses_of_the_manifest() {
         run.stdout
     );
     let json = pathrules(&["compare", "--format", "json"], None);
-    assert_eq!(json.code, 0, "{}", json.stderr);
+    json.assert_exit(0);
     let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("valid JSON");
     assert_eq!(doc["schema_version"], 1);
     assert_eq!(
@@ -595,7 +629,7 @@ fn compare_reports_manifest_and_hypothesis_errors() {
         "base = \"a\"\njudge = [\"judge.pathway\"]\n\n[hypotheses]\na = \"base.pathway\"\nb = \"missing.pathway\"\n\n[solver]\nrtoll = 1e-6\n",
     );
     let run = pathrules(&["compare"], Some(&dir.0));
-    assert_eq!(run.code, 1);
+    run.assert_exit(1);
     assert_eq!(
         run.stderr,
         "error: pathrules.toml: unknown field `rtoll`, expected one of `method`, `rtol`, `atol`, `max_steps`, `linear`
@@ -618,7 +652,7 @@ error: found 1 problem
         "import \"base.pathway\"\noverride param k = 1 /min\n",
     );
     let run = pathrules(&["compare"], Some(&dir.0));
-    assert_eq!(run.code, 1);
+    run.assert_exit(1);
     assert!(
         run.stderr.starts_with(
             "error: hypothesis `b` does not check\nerror: there is no parameter `k` to override\n"
@@ -627,7 +661,7 @@ error: found 1 problem
         run.stderr
     );
     let missing = pathrules(&["compare", "nowhere.toml"], Some(&dir.0));
-    assert_eq!(missing.code, 1);
+    missing.assert_exit(1);
     assert!(
         missing
             .stderr
@@ -655,13 +689,13 @@ fn graph_draws_the_influence_graph_and_graphml() {
         ],
         Some(&dir.0),
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.assert_exit(0);
     insta::assert_snapshot!("graph_influence_mermaid", run.stdout);
     for extra in [&[][..], &["--influence"][..]] {
         let mut args = vec!["graph", "good.pathway", "--format", "graphml"];
         args.extend_from_slice(extra);
         let run = pathrules(&args, Some(&dir.0));
-        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.assert_exit(0);
         assert!(
             run.stdout
                 .starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<graphml")
@@ -674,7 +708,7 @@ fn graph_draws_the_influence_graph_and_graphml() {
         assert!(run.stdout.trim_end().ends_with("</graphml>"));
     }
     let unknown = pathrules(&["graph", "good.pathway", "--from", "dru"], Some(&dir.0));
-    assert_eq!(unknown.code, 2);
+    unknown.assert_exit(2);
     assert_eq!(
         unknown.stderr,
         "error: `--from dru` names no species, input or let of the model\n\
@@ -698,7 +732,7 @@ fn run_and_test_plot_svg() {
         ],
         Some(&dir.0),
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.assert_exit(0);
     let svg = std::fs::read_to_string(dir.0.join("p.svg")).expect("the plot");
     assert!(svg.starts_with("<svg "), "{}", &svg[..80.min(svg.len())]);
     assert!(svg.trim_end().ends_with("</svg>"));
@@ -709,7 +743,7 @@ fn run_and_test_plot_svg() {
         &["test", "protocol.pathway", "--plot", "t.svg"],
         Some(&dir.0),
     );
-    assert_eq!(test.code, 1, "one expectation fails on purpose");
+    test.assert_exit_for(1, "one expectation fails on purpose");
     let svg = std::fs::read_to_string(dir.0.join("t.svg")).expect("the plot");
     assert!(
         svg.contains("level") && svg.contains("<circle"),
@@ -728,7 +762,7 @@ fn run_and_test_plot_svg() {
         ],
         Some(&dir.0),
     );
-    assert_eq!(bad.code, 2);
+    bad.assert_exit(2);
     assert_eq!(
         bad.stderr,
         "error: `--readouts`: the model has no readout `lvl`\nhelp: the readouts are level\n"
@@ -742,7 +776,7 @@ fn report_is_one_well_formed_self_contained_file() {
     let dir = TempDir::new("report");
     let out = dir.0.join("report.html");
     let run = pathrules(&["report", "-o", out.to_str().expect("a UTF-8 path")], None);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.assert_exit(0);
     let html = std::fs::read_to_string(&out).expect("the report");
     // Well-formed: an XML parser reads it to the end.
     let mut reader = quick_xml::Reader::from_str(&html);
@@ -838,7 +872,7 @@ expect pulse: amount at 60 min > 1.5 \"assumption\"
         ],
         Some(&dir.0),
     );
-    assert_eq!(all.code, 0, "{}", all.stderr);
+    all.assert_exit(0);
     assert!(
         all.stdout.starts_with("12 samples (seed 5)"),
         "{}",
@@ -861,7 +895,7 @@ expect pulse: amount at 60 min > 1.5 \"assumption\"
             ],
             Some(&dir.0),
         );
-        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.assert_exit(0);
     }
     let merged = pathrules(
         &[
@@ -875,7 +909,7 @@ expect pulse: amount at 60 min > 1.5 \"assumption\"
         Some(&dir.0),
     );
     let whole = pathrules(&["merge", "all.json", "--format", "json"], Some(&dir.0));
-    assert_eq!(merged.code, 0, "{}", merged.stderr);
+    merged.assert_exit(0);
     assert_eq!(merged.stdout, whole.stdout);
     // The same records on one thread.
     let mut one = std::process::Command::new(env!("CARGO_BIN_EXE_pathrules"));
@@ -893,7 +927,7 @@ expect pulse: amount at 60 min > 1.5 \"assumption\"
     assert_eq!(read("one.json"), read("all.json"));
     // A missing shard is named.
     let partial = pathrules(&["merge", "shard1.json", "shard3.json"], Some(&dir.0));
-    assert_eq!(partial.code, 1);
+    partial.assert_exit(1);
     assert_eq!(
         partial.stderr,
         "error: shard 2/3 is missing (sample 1 is in none of the files)\n"
@@ -914,12 +948,12 @@ expect pulse: amount at 60 min > 1.5 \"assumption\"
         ],
         Some(&dir.0),
     );
-    assert_eq!(retried.code, 0, "{}", retried.stderr);
+    retried.assert_exit(0);
     let mixed = pathrules(
         &["merge", "shard1.json", "retried2.json", "shard3.json"],
         Some(&dir.0),
     );
-    assert_eq!(mixed.code, 1);
+    mixed.assert_exit(1);
     assert!(mixed.stderr.contains("--retry"), "{}", mixed.stderr);
 }
 
@@ -971,7 +1005,7 @@ expect rest: amount at 60 min > 0.5 \"assumption\"
             ],
             Some(&dir.0),
         );
-        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.assert_exit(0);
         let text = std::fs::read_to_string(dir.0.join("r.json")).expect("records");
         records.push(serde_json::from_str::<serde_json::Value>(&text).expect("json"));
     }
@@ -1010,7 +1044,7 @@ fn bench_prints_medians_as_json() {
         ],
         Some(&dir.0),
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.assert_exit(0);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
     assert_eq!(doc["species"], 1);
     assert_eq!(doc["points"], 11);
