@@ -240,8 +240,10 @@ pub struct SolverArgs {
     pub max_steps: Option<usize>,
     /// The bdf solver's linear algebra: `dense`, `sparse` (faer's sparse LU, for large
     /// networks), `krylov` (faer's BiCGSTAB, no factorisation: for large networks whose LU
-    /// fills in, such as reactions between random partners) or `auto` (sparse from 150
-    /// species, or from 30 when the Jacobian has at most 4 terms per row on average)
+    /// fills in, such as reactions between random partners) or `auto` (dense when a
+    /// quarter of the Jacobian is filled; krylov from 500 species with more than 4 terms
+    /// per row on average; sparse from 150 species, or from 30 with at most 4 terms per
+    /// row; dense below)
     #[arg(long, value_enum, default_value_t = LinearArg::Auto)]
     pub linear: LinearArg,
 }

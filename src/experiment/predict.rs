@@ -426,7 +426,7 @@ mod tests {
                     readout ratio = share * B / baseline(B) - pow(A, n)\n";
         let loaded = load_str("t.pathway", text);
         let model = loaded.model.expect("checks");
-        let system = crate::finish(model.clone()).expect("compiles").system;
+        let system = crate::ode::compile(&model);
         let states = vec![vec![2.0, 0.5], vec![1.1, 1.4], vec![0.3, 2.2]];
         let inputs = vec![vec![0.0], vec![0.4], vec![3.0]];
         let compiled = evaluate_readouts(&model, &system, &states, &inputs);

@@ -7,6 +7,34 @@ use super::{InputId, ParamId, SpeciesId};
 use crate::syntax::Span;
 pub use crate::syntax::ast::Cmp;
 
+/// The most output times one run may ask for: a grid of a million points over 25
+/// readouts is already 200 MB of output, far more than any plot or table needs, and
+/// every grid (an experiment's `run`, the CLI's `--until`/`--every`, `bench --points`)
+/// is held to it where it is written, so a typo such as `every 1e-300 min` is an error
+/// at its location, not an allocation that aborts the process.
+pub const MAX_POINTS: usize = 1_000_000;
+
+/// The most events one experiment may have, its repeats expanded. Each event is a
+/// discontinuity where the solver restarts, and doses are summed in time linear in
+/// their number, so a run costs about its events times one restart: 10⁵ doses of
+/// ketamine into the shipped model take 3–5 s (release build), so a million is a run of
+/// about a minute and some 100 MB, for a protocol no experiment needs (a dose a minute
+/// for two years). More is a typo such as `every 1 s for 30 d`, an error at its
+/// `every`, not an hour of a silent run.
+pub const MAX_EVENTS: usize = 1_000_000;
+
+/// How many times `experiment::time_grid(until, every)` asks for, before any cut (a float, as a
+/// typo may ask for 1e300); `None` when `until` is negative or `every` not positive,
+/// or either is not finite.
+pub fn time_grid_len(until: f64, every: f64) -> Option<f64> {
+    if !(until >= 0.0 && every > 0.0 && until.is_finite() && every.is_finite()) {
+        return None;
+    }
+    let steps = (until / every + 1e-9).floor();
+    let off_grid = until - steps * every > 1e-9 * until.max(1.0);
+    Some(steps + 1.0 + if off_grid { 1.0 } else { 0.0 })
+}
+
 /// First-order absorption and elimination of an input, as half-lives in base time
 /// units (expressions over parameters, so a genotype's `set` reaches them).
 #[derive(Clone, Debug)]

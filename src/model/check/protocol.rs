@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::super::protocol::{self as p, Measure, Stat};
 use super::*;
-use crate::experiment::{MAX_EVENTS, MAX_POINTS};
+use crate::model::protocol::{MAX_EVENTS, MAX_POINTS, time_grid_len};
 use std::rc::Rc;
 
 /// A statement's own namespace: experiments and genotypes are named apart from the
@@ -503,7 +503,7 @@ impl Checker {
         model: &Model,
     ) {
         if run.owner == k
-            && let Some(count) = crate::time_grid_len(run.until, run.every)
+            && let Some(count) = time_grid_len(run.until, run.every)
             && count > MAX_POINTS as f64
         {
             self.errors.push(CheckError::TooManyPoints {
