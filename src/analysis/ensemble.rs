@@ -19,7 +19,8 @@ use serde::{Deserialize, Serialize};
 use super::compare::Hypothesis;
 use super::{Runs, Tick, judge};
 use crate::Checked;
-use crate::solve::Settings;
+use crate::experiment::{ExperimentError, ExperimentErrorKind, SteadyStateError};
+use crate::solve::{Method, Settings, SolveErrorKind, Where};
 
 /// How a parameter is drawn from its range `[lo, hi]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,6 +63,9 @@ pub struct Sample {
     /// `failed[h]`: why some experiment of this sample could not be run, at the
     /// manifest's tolerances and again at `RETRY_TIGHTER` times tighter ones.
     pub failed: Vec<Option<String>>,
+    /// `causes[h]`: the kind of that error, by which failed samples are counted.
+    #[serde(default)]
+    pub causes: Vec<Option<Cause>>,
     /// `retried[h]`: an experiment failed at the manifest's tolerances and the sample was
     /// judged again at tighter ones; where that run went through, its verdicts are the
     /// sample's.
@@ -133,9 +137,20 @@ impl Partial {
             };
             shape("values", s.values.iter().map(Vec::len).collect())?;
             shape("passes", s.passes.iter().map(Vec::len).collect())?;
-            if s.failed.len() != h_count || !(s.retried.is_empty() || s.retried.len() == h_count) {
+            if s.failed.len() != h_count
+                || !(s.retried.is_empty() || s.retried.len() == h_count)
+                || !(s.causes.is_empty() || s.causes.len() == h_count)
+            {
                 return Err(format!(
-                    "sample {i}: `failed` and `retried` have one entry per hypothesis ({h_count})"
+                    "sample {i}: `failed`, `causes` and `retried` have one entry per hypothesis ({h_count})"
+                ));
+            }
+            if let Some(h) = (0..h_count)
+                .find(|&h| s.failed[h].is_some() != s.causes.get(h).is_some_and(Option::is_some))
+            {
+                return Err(format!(
+                    "sample {i} under `{}`: a failure needs its cause and a cause its failure; run the shard again with this version",
+                    self.hypotheses[h]
                 ));
             }
             if let Some(missing) = names.iter().find(|p| !s.params.contains_key(**p)) {
@@ -163,7 +178,8 @@ pub struct Summary {
     /// failing every expectation they touch).
     pub failed: Vec<usize>,
     /// `failures[h]`: why those samples failed, each cause (the first line of the error,
-    /// its numbers left out) with how many samples it stopped, the most common first.
+    /// its numbers left out: see [`Cause`]) with how many samples it stopped, the most
+    /// common first.
     pub failures: Vec<Vec<(String, usize)>>,
     /// Samples judged again at tighter tolerances after a failure, per hypothesis, and
     /// how many of them then ran.
@@ -283,11 +299,14 @@ pub fn run(
                 let mut values = Vec::new();
                 let mut passes = Vec::new();
                 let mut failed = Vec::new();
+                let mut causes = Vec::new();
                 let mut retried = Vec::new();
                 for (v, p, f, r) in judged {
                     values.push(v);
                     passes.push(p);
-                    failed.push(f);
+                    // The ensemble's settings are the manifest's.
+                    failed.push(f.as_ref().map(|e| e.at(Where::Manifest).to_string()));
+                    causes.push(f.as_ref().map(Cause::of));
                     retried.push(r);
                 }
                 if let Some(tick) = tick {
@@ -299,6 +318,7 @@ pub fn run(
                     values,
                     passes,
                     failed,
+                    causes,
                     retried,
                 }
             })
@@ -336,7 +356,7 @@ pub fn run(
 /// pool in the hundreds: a failure of the numerics, not a verdict on the draw.
 pub const RETRY_TIGHTER: f64 = 100.0;
 
-type Judged = (Vec<Option<f64>>, Vec<Option<bool>>, Option<String>, bool);
+type Judged = (Vec<Option<f64>>, Vec<Option<bool>>, Option<ExperimentError>, bool);
 
 /// One hypothesis under one draw of parameters, judged again at tighter tolerances if
 /// an experiment fails and `retry` is set.
@@ -370,7 +390,7 @@ fn judge_at(
     params: &BTreeMap<String, f64>,
     rows: &[String],
     settings: &Settings,
-) -> (Vec<Option<f64>>, Vec<Option<bool>>, Option<String>) {
+) -> (Vec<Option<f64>>, Vec<Option<bool>>, Option<ExperimentError>) {
     let mut sampled = checked.clone();
     for (k, p) in checked.model.params.iter().enumerate() {
         if let Some(v) = params.get(&p.name) {
@@ -469,13 +489,15 @@ pub fn summarize(parts: &[Partial]) -> Result<Summary, String> {
         .collect();
     let failures = (0..h_count)
         .map(|h| {
-            let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+            let mut counts: BTreeMap<&Cause, usize> = BTreeMap::new();
+            // `check` has seen a cause for every failure.
             for s in &samples {
-                if let Some(e) = &s.failed[h] {
-                    *counts.entry(cause(e)).or_default() += 1;
+                if let Some(Some(c)) = s.causes.get(h) {
+                    *counts.entry(c).or_default() += 1;
                 }
             }
-            let mut list: Vec<(String, usize)> = counts.into_iter().collect();
+            let mut list: Vec<(String, usize)> =
+                counts.into_iter().map(|(c, n)| (c.to_string(), n)).collect();
             list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             list
         })
@@ -531,18 +553,195 @@ pub fn summarize(parts: &[Partial]) -> Result<Summary, String> {
     })
 }
 
-/// What an error says, without what differs from sample to sample: its first line (the
-/// help after it is the same for every sample), with every number written as `…`. Digits
-/// inside a word (`dopri5`) or between backquotes (`am580_slice`) are part of a name and
-/// stay. A steady state that could not be found is named without the experiment that
-/// first asked for it, which is whichever of the genotype's experiments ran first.
-fn cause(error: &str) -> String {
-    let mut line = error.lines().next().unwrap_or("");
-    if let Some((head, _)) = line.split_once(": while looking for the steady state")
-        && head.starts_with("experiment `")
-    {
-        line = &line[head.len() + 2..];
+/// Why a sample failed, without what differs from sample to sample (times, values, step
+/// counts): the kind of the error and the names it is about. Failed samples are counted by
+/// it, and it reads as the first line of the error with its numbers written `…`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Cause {
+    /// The experiment that failed; `None` where the solver failed in the search for the
+    /// genotype's steady state, which is the same search whichever of the genotype's
+    /// experiments asked for it first.
+    pub experiment: Option<String>,
+    /// The genotype's name; `None` is the wild type.
+    pub genotype: Option<String>,
+    /// The model's time unit.
+    pub time_unit: String,
+    pub kind: CauseKind,
+}
+
+/// The kinds of [`Cause`]: where an experiment stopped and what stopped it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CauseKind {
+    /// The steady state search ran to its end with `species` still changing.
+    NotSteady { species: String },
+    /// The steady state search met a limit cycle of `species`.
+    Cycling { species: String },
+    /// The solver stopped, in the steady state search (`steady`) or in the run.
+    Solve {
+        steady: bool,
+        method: Method,
+        failure: SolveCause,
+    },
+}
+
+/// What stopped the solver, as in [`SolveErrorKind`] without its numbers.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SolveCause {
+    NonFinite { species: String },
+    Negative { species: String },
+    StepSizeTooSmall { species: String },
+    TooManySteps,
+    Oscillating { species: String },
+    /// Settings no method can honour, or a failure in a solver crate: free text, kept with
+    /// its numbers written `…`, since it is the only description there is.
+    BadSettings { message: String },
+    Solver { message: String },
+}
+
+impl Cause {
+    /// The cause of `e`.
+    pub fn of(e: &ExperimentError) -> Cause {
+        let (steady, solve) = match e.kind.as_ref() {
+            ExperimentErrorKind::SteadyState(SteadyStateError::NotReached { species, .. }) => {
+                return Cause::new(
+                    e,
+                    Some(&e.experiment),
+                    CauseKind::NotSteady {
+                        species: species.clone(),
+                    },
+                );
+            }
+            ExperimentErrorKind::SteadyState(SteadyStateError::Solve(s)) => (true, s),
+            ExperimentErrorKind::Solve(s) => (false, s),
+        };
+        let species = |name: &String| name.clone();
+        let failure = match &solve.kind {
+            // A limit cycle met in the search is named as no steady state, as the message has it.
+            SolveErrorKind::Oscillating { name, .. } if steady => {
+                return Cause::new(
+                    e,
+                    Some(&e.experiment),
+                    CauseKind::Cycling {
+                        species: species(name),
+                    },
+                );
+            }
+            SolveErrorKind::NonFinite { name, .. } => SolveCause::NonFinite {
+                species: species(name),
+            },
+            SolveErrorKind::Negative { name, .. } => SolveCause::Negative {
+                species: species(name),
+            },
+            SolveErrorKind::StepSizeTooSmall { name, .. } => SolveCause::StepSizeTooSmall {
+                species: species(name),
+            },
+            SolveErrorKind::TooManySteps { .. } => SolveCause::TooManySteps,
+            SolveErrorKind::Oscillating { name, .. } => SolveCause::Oscillating {
+                species: species(name),
+            },
+            SolveErrorKind::BadSettings(m) => SolveCause::BadSettings {
+                message: without_numbers(first_line(m)),
+            },
+            SolveErrorKind::Solver(m) => SolveCause::Solver {
+                message: without_numbers(first_line(m)),
+            },
+        };
+        let experiment = (!steady).then_some(&e.experiment);
+        let kind = CauseKind::Solve {
+            steady,
+            method: solve.method,
+            failure,
+        };
+        Cause::new(e, experiment, kind)
     }
+
+    fn new(e: &ExperimentError, experiment: Option<&String>, kind: CauseKind) -> Cause {
+        Cause {
+            experiment: experiment.cloned(),
+            genotype: e.genotype.clone(),
+            time_unit: e.time_unit.to_string(),
+            kind,
+        }
+    }
+}
+
+impl std::fmt::Display for Cause {
+    /// The first line of the error's message, each number written `…`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let who = match &self.genotype {
+            Some(g) => format!("genotype `{g}`"),
+            None => "wild type".to_string(),
+        };
+        let unit = &self.time_unit;
+        let experiment = self.experiment.as_deref().unwrap_or_default();
+        let (steady, method, failure) = match &self.kind {
+            CauseKind::NotSteady { species } => {
+                return write!(
+                    f,
+                    "experiment `{experiment}`: the {who} has no steady state to start from: \
+                     after … {unit}, `{species}` still changes by … per {unit}"
+                );
+            }
+            CauseKind::Cycling { species } => {
+                return write!(
+                    f,
+                    "experiment `{experiment}`: the {who} has no steady state to start from: \
+                     `{species}` went up and down … times while it was sought, as on a limit cycle"
+                );
+            }
+            CauseKind::Solve {
+                steady,
+                method,
+                failure,
+            } => (*steady, method, failure),
+        };
+        if steady {
+            write!(f, "while looking for the steady state of the {who}: ")?;
+        } else {
+            write!(f, "experiment `{experiment}`: ")?;
+        }
+        let t = match unit.as_str() {
+            "" => "…".to_string(),
+            unit => format!("… {unit}"),
+        };
+        let m = method;
+        match failure {
+            SolveCause::NonFinite { species } => {
+                write!(f, "`{species}` became non-finite at t = {t} with the {m} solver")
+            }
+            SolveCause::Negative { species } => {
+                write!(f, "`{species}` went negative (…) at t = {t} with the {m} solver")
+            }
+            SolveCause::StepSizeTooSmall { species } => write!(
+                f,
+                "step size became too small at t = {t} with the {m} solver, while `{species}` \
+                 was changing fastest"
+            ),
+            SolveCause::TooManySteps => {
+                write!(f, "gave up after … steps at t = {t} with the {m} solver")
+            }
+            SolveCause::Oscillating { species } => write!(
+                f,
+                "gave up after … steps at t = {t} with the {m} solver: the state oscillates \
+                 (`{species}` went up and down … times), and a limit cycle does not end"
+            ),
+            SolveCause::BadSettings { message } => write!(f, "invalid solver settings: {message}"),
+            SolveCause::Solver { message } => {
+                write!(f, "the {m} solver failed at t = {t}: {message}")
+            }
+        }
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}
+
+/// Free text with every number written as `…`. Digits inside a word (`dopri5`) or between
+/// backquotes (`am580_slice`) are part of a name and stay.
+fn without_numbers(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut quoted = false;
     let mut previous = ' ';
