@@ -316,8 +316,7 @@ fn occlusion_for(
                 .ok_or_else(|| format!("no experiment `{e}`"))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let matrix =
-        occlusion_matrix(runs, &chosen, r, at).map_err(|e| e.at(MANIFEST).to_string())?;
+    let matrix = occlusion_matrix(runs, &chosen, r, at).map_err(|e| e.at(MANIFEST).to_string())?;
     Ok(matrix
         .into_iter()
         .map(|row| row.into_iter().map(|c| c.map(|o| o.value)).collect())

@@ -59,7 +59,16 @@ pub trait Problem: Sync {
 
 /// The integration method.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
@@ -429,13 +438,12 @@ impl SolveError {
                 .part(Part::Use(Method::Bdf))
                 .text(", or tighten ")
                 .part(Part::Tolerances),
-            SolveErrorKind::NonFinite { name, .. } => help
-                .text("tighten ")
-                .part(Part::Tolerances)
-                .text(format!(
+            SolveErrorKind::NonFinite { name, .. } => {
+                help.text("tighten ").part(Part::Tolerances).text(format!(
                     "; if it persists, a rate law feeding `{name}` divides by zero or grows \
                      without bound"
-                )),
+                ))
+            }
             SolveErrorKind::Negative { .. } => help
                 .text("tighten ")
                 .part(Part::Tolerances)
@@ -489,9 +497,10 @@ impl SolveError {
         let t = format_time(self.time, time_unit);
         let m = self.method;
         match &self.kind {
-            SolveErrorKind::NonFinite { name, .. } => {
-                write!(f, "`{name}` became non-finite at t = {t} with the {m} solver")?
-            }
+            SolveErrorKind::NonFinite { name, .. } => write!(
+                f,
+                "`{name}` became non-finite at t = {t} with the {m} solver"
+            )?,
             SolveErrorKind::Negative { name, value, .. } => write!(
                 f,
                 "`{name}` went negative ({}) at t = {t} with the {m} solver",
@@ -502,9 +511,10 @@ impl SolveError {
                 "step size became too small at t = {t} with the {m} solver, while `{name}` \
                  was changing fastest"
             )?,
-            SolveErrorKind::TooManySteps { limit } => {
-                write!(f, "gave up after {limit} steps at t = {t} with the {m} solver")?
-            }
+            SolveErrorKind::TooManySteps { limit } => write!(
+                f,
+                "gave up after {limit} steps at t = {t} with the {m} solver"
+            )?,
             SolveErrorKind::Oscillating {
                 limit,
                 name,
