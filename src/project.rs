@@ -634,23 +634,10 @@ fn did_you_mean<'a>(
     }
 }
 
-/// A solver error's advice, which names command-line flags, rephrased for a run
-/// configured by the manifest: `raise --max-steps` becomes ``raise `[solver] max_steps` in
-/// the manifest``. Only the `help:` part changes; the message before it is the solver's.
+/// A message of a run configured by the manifest, as it is shown. The advice of a run's
+/// errors is phrased for the manifest where the error is rendered
+/// (`ExperimentError::at(Where::Manifest)`), so there is nothing left to rewrite here; the
+/// function stays for the callers that pass it to `Comparison::map_errors`.
 pub fn manifest_advice(message: &str) -> String {
-    let Some((head, help)) = message.split_once("\nhelp: ") else {
-        return message.to_string();
-    };
-    let mut help = help.to_string();
-    for (flag, key) in [
-        ("--rtol/--atol", "`[solver] rtol`/`atol`"),
-        ("--max-steps", "`[solver] max_steps`"),
-        ("--solver bdf", "`[solver] method = \"bdf\"`"),
-        ("--solver dop853", "`[solver] method = \"dop853\"`"),
-        ("--rtol", "`[solver] rtol`"),
-        ("--atol", "`[solver] atol`"),
-    ] {
-        help = help.replace(flag, key);
-    }
-    format!("{head}\nhelp: {help}")
+    message.to_string()
 }

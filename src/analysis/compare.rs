@@ -11,7 +11,11 @@ use crate::Checked;
 use crate::experiment::Prediction;
 use crate::model::Model;
 use crate::network::Sign;
-use crate::solve::Settings;
+use crate::solve::{Settings, Where};
+
+/// Where the settings of a comparison live: it is made from `pathrules.toml`, so the
+/// advice of its messages names the keys of the manifest's `[solver]` table.
+const MANIFEST: Where = Where::Manifest;
 
 /// One hypothesis: its name and its checked model (judge files included).
 pub struct Hypothesis {
@@ -90,18 +94,13 @@ pub struct Change {
 }
 
 impl Comparison {
-    /// Every message of why something could not be run, rewritten by `f`: the caller
-    /// knows where the settings live (a flag, a key of the manifest) and the solver does
-    /// not.
+    /// Every message of why something could not be run, rewritten by `f`. The messages
+    /// already name the manifest's keys (the verdicts are typed and phrased where they
+    /// are shown), so no caller needs this to move advice from flags to keys.
     pub fn map_errors(&mut self, f: impl Fn(&str) -> String) {
         let cells = self.scorecard.iter_mut().flat_map(|r| r.results.iter_mut());
         for cell in cells.flatten() {
             if let Some(e) = &mut cell.error {
-                *e = f(e);
-            }
-        }
-        for v in self.verdicts.iter_mut().flatten() {
-            if let Some(e) = &mut v.error {
                 *e = f(e);
             }
         }
@@ -281,7 +280,7 @@ fn evaluate(
                 predictions.insert(e.name.clone(), p.clone());
             }
             Err(error) => {
-                run_errors.insert(e.name.clone(), error.to_string());
+                run_errors.insert(e.name.clone(), error.at(MANIFEST).to_string());
             }
         }
     }
@@ -317,7 +316,7 @@ fn occlusion_for(
                 .ok_or_else(|| format!("no experiment `{e}`"))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let matrix = occlusion_matrix(runs, &chosen, r, at).map_err(|e| e.to_string())?;
+    let matrix = occlusion_matrix(runs, &chosen, r, at).map_err(|e| e.at(MANIFEST).to_string())?;
     Ok(matrix
         .into_iter()
         .map(|row| row.into_iter().map(|c| c.map(|o| o.value)).collect())
@@ -347,7 +346,7 @@ fn scorecard(
             rows[k].results[h] = Some(Cell {
                 value: v.value,
                 pass: v.pass,
-                error: v.error.clone(),
+                error: v.error.as_ref().map(|e| e.at(MANIFEST).to_string()),
                 unjudged: v.unjudged.clone(),
             });
         }

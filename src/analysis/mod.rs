@@ -132,8 +132,9 @@ pub struct Verdict {
     /// What it was compared with: the written value or the right side's prediction.
     pub target: f64,
     pub pass: bool,
-    /// Why there is no value: an experiment that failed to run.
-    pub error: Option<String>,
+    /// Why there is no value: an experiment that failed to run. Rendered by the front
+    /// end, which knows where the settings its advice names live.
+    pub error: Option<ExperimentError>,
     /// Why the runs went through but give no number to judge (a percent of a baseline of
     /// 0, an occlusion by an experiment with no effect): neither a pass nor a fail.
     pub unjudged: Option<String>,
@@ -149,7 +150,7 @@ pub fn expectations(checked: &Checked, settings: &Settings) -> Vec<Verdict> {
 pub fn judge(runs: &mut Runs) -> Vec<Verdict> {
     let checked = runs.checked;
     let model = &checked.model;
-    let mut occlusions: HashMap<(usize, usize, usize, u64), Result<Occlusion, String>> =
+    let mut occlusions: HashMap<(usize, usize, usize, u64), Result<Occlusion, ExperimentError>> =
         HashMap::new();
     model
         .expectations
@@ -160,9 +161,7 @@ pub fn judge(runs: &mut Runs) -> Vec<Verdict> {
                 Claim::Measure(m) => measure(runs, m),
                 Claim::Occlusion { a, b, readout, at } => occlusions
                     .entry((a, b, readout, at.to_bits()))
-                    .or_insert_with(|| {
-                        occlusion(runs, a, b, readout, at).map_err(|e| e.to_string())
-                    })
+                    .or_insert_with(|| occlusion(runs, a, b, readout, at))
                     .clone()
                     .map(|o| o.value),
             };
@@ -206,7 +205,7 @@ fn no_number(
     model: &Model,
     claim: &Claim,
     value: f64,
-    occlusions: &HashMap<(usize, usize, usize, u64), Result<Occlusion, String>>,
+    occlusions: &HashMap<(usize, usize, usize, u64), Result<Occlusion, ExperimentError>>,
 ) -> String {
     let name = |k: usize| model.experiments[k].name.as_str();
     match *claim {
@@ -258,8 +257,8 @@ fn readout_reads_baseline(model: &Model, r: usize) -> bool {
     false
 }
 
-fn measure(runs: &mut Runs, m: Measure) -> Result<f64, String> {
-    let p = runs.get(m.experiment).map_err(|e| e.to_string())?;
+fn measure(runs: &mut Runs, m: Measure) -> Result<f64, ExperimentError> {
+    let p = runs.get(m.experiment)?;
     Ok(stat(p, m.readout, m.stat))
 }
 

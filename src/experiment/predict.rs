@@ -9,7 +9,7 @@ use crate::model::Model;
 use crate::model::expr::{Expr, Var};
 use crate::model::protocol::{Action, Event, Experiment, Start};
 use crate::ode::System;
-use crate::solve::{Settings, SolveError, SolveErrorKind, Stats};
+use crate::solve::{Settings, SolveError, SolveErrorKind, Stats, Where};
 
 /// What an experiment predicts: the state, the inputs and every readout at each
 /// output time.
@@ -72,7 +72,39 @@ pub enum ExperimentErrorKind {
 }
 
 impl fmt::Display for ExperimentError {
+    /// The error with its advice for settings given as flags.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, Where::Flags)
+    }
+}
+
+/// An `ExperimentError` displayed with its advice phrased for where the settings live.
+pub struct At<'a>(&'a ExperimentError, Where);
+
+impl fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.write(f, self.1)
+    }
+}
+
+impl ExperimentError {
+    /// The error with its advice naming the settings as they are written `at`: flags for
+    /// the command line, keys of `pathrules.toml` for compare, report and ensemble.
+    pub fn at(&self, at: Where) -> At<'_> {
+        At(self, at)
+    }
+
+    /// The solver's error, wherever it stopped the experiment: `None` for a steady state
+    /// that was not reached.
+    pub fn solve_error(&self) -> Option<&SolveError> {
+        match self.kind.as_ref() {
+            ExperimentErrorKind::SteadyState(SteadyStateError::Solve(e))
+            | ExperimentErrorKind::Solve(e) => Some(e),
+            ExperimentErrorKind::SteadyState(SteadyStateError::NotReached { .. }) => None,
+        }
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>, at: Where) -> fmt::Result {
         let genotype = match &self.genotype {
             Some(g) => format!("genotype `{g}`"),
             None => "wild type".to_string(),
@@ -109,14 +141,14 @@ impl fmt::Display for ExperimentError {
                 f,
                 "experiment `{}`: while looking for the steady state of the {genotype}: {}",
                 self.experiment,
-                e.in_unit(self.time_unit)
+                e.in_unit(self.time_unit).at(at)
             ),
             ExperimentErrorKind::Solve(e) => {
                 write!(
                     f,
                     "experiment `{}`: {}",
                     self.experiment,
-                    e.in_unit(self.time_unit)
+                    e.in_unit(self.time_unit).at(at)
                 )
             }
         }

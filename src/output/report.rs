@@ -9,6 +9,7 @@ use crate::model::Model;
 use crate::output::compare::show_time;
 use crate::output::plot;
 use crate::output::verdict::sig4;
+use crate::solve::Where;
 
 /// Everything the report shows.
 pub struct Report<'a> {
@@ -126,7 +127,9 @@ fn expectations_section(out: &mut String, m: &Model, verdicts: &[Verdict]) {
     out.push_str("<table>\n<tr><th></th><th>expectation</th><th>predicted</th><th>compared with</th><th>source</th></tr>\n");
     for v in verdicts {
         let x = &m.expectations[v.index];
-        let (verdict, predicted) = match (&v.unjudged, &v.error) {
+        // A report is made from the manifest, so the advice names its keys.
+        let error = v.error.as_ref().map(|e| e.at(Where::Manifest).to_string());
+        let (verdict, predicted) = match (&v.unjudged, &error) {
             (Some(why), _) | (None, Some(why)) => (
                 if v.unjudged.is_some() {
                     "<span class=\"fail\">not judged</span>"

@@ -135,7 +135,7 @@ pub fn table(model: &Model, verdicts: &[Verdict]) -> String {
             out.push_str(&format!(
                 "error in `{}`: {}\n",
                 visible(&x.text),
-                visible_lines(e)
+                visible_lines(&e.to_string())
             ));
         }
         if let Some(why) = &v.unjudged {

@@ -58,7 +58,19 @@ pub trait Problem: Sync {
 }
 
 /// The integration method.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Method {
     /// diffsol's variable-order BDF with the analytic Jacobian: the default, because signalling
     /// pathways mix reactions whose rates differ by many orders of magnitude (stiff systems).
@@ -274,18 +286,133 @@ pub enum SolveErrorKind {
 
 impl std::error::Error for SolveError {}
 
-impl fmt::Display for SolveError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.write(f, "")
+/// A setting of the solver that an error's advice names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Setting {
+    Rtol,
+    Atol,
+    MaxSteps,
+    Method,
+    Linear,
+    /// How long the run is.
+    Until,
+}
+
+/// Where the settings of a run live, so that advice names them as the user writes them: the
+/// flags of the command line, or the `[solver]` table of `pathrules.toml` (compare, report,
+/// ensemble).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Where {
+    #[default]
+    Flags,
+    Manifest,
+}
+
+impl Setting {
+    /// The setting as it is written where it lives: `--max-steps`, `` `[solver] max_steps` ``.
+    pub fn name(self, at: Where) -> &'static str {
+        match (at, self) {
+            (Where::Flags, Setting::Rtol) => "--rtol",
+            (Where::Flags, Setting::Atol) => "--atol",
+            (Where::Flags, Setting::MaxSteps) => "--max-steps",
+            (Where::Flags, Setting::Method) => "--solver",
+            (Where::Flags, Setting::Linear) => "--linear",
+            (Where::Flags, Setting::Until) => "--until",
+            (Where::Manifest, Setting::Rtol) => "`[solver] rtol`",
+            (Where::Manifest, Setting::Atol) => "`[solver] atol`",
+            (Where::Manifest, Setting::MaxSteps) => "`[solver] max_steps`",
+            (Where::Manifest, Setting::Method) => "`[solver] method`",
+            (Where::Manifest, Setting::Linear) => "`[solver] linear`",
+            // A run under the manifest is as long as the experiment's `run` line says.
+            (Where::Manifest, Setting::Until) => "the experiment's `run`",
+        }
     }
 }
 
-/// A `SolveError` displayed with its times in a named unit (`t = 110.8 min`).
-pub struct InUnit<'a>(&'a SolveError, &'a str);
+/// One piece of an error's advice: prose, or a setting that is phrased for where it lives.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Part {
+    Text(String),
+    Setting(Setting),
+    /// Both tolerances: `--rtol/--atol`, `` `[solver] rtol`/`atol` ``.
+    Tolerances,
+    /// A method to switch to: `--solver bdf`, `` `[solver] method = "bdf"` ``.
+    Use(Method),
+}
+
+/// What would fix an error, as data: the front end phrases it for where the settings live.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Help(pub Vec<Part>);
+
+impl Help {
+    fn text(mut self, s: impl Into<String>) -> Help {
+        self.0.push(Part::Text(s.into()));
+        self
+    }
+
+    fn part(mut self, p: Part) -> Help {
+        self.0.push(p);
+        self
+    }
+
+    /// The settings the advice names, in order.
+    pub fn settings(&self) -> Vec<Setting> {
+        let mut out = Vec::new();
+        for p in &self.0 {
+            match p {
+                Part::Text(_) => {}
+                Part::Setting(s) => out.push(*s),
+                Part::Tolerances => out.extend([Setting::Rtol, Setting::Atol]),
+                Part::Use(_) => out.push(Setting::Method),
+            }
+        }
+        out
+    }
+
+    /// The advice with each setting written as it is where the settings live.
+    pub fn phrase(&self, at: Where) -> String {
+        let mut out = String::new();
+        for p in &self.0 {
+            match (p, at) {
+                (Part::Text(s), _) => out.push_str(s),
+                (Part::Setting(s), _) => out.push_str(s.name(at)),
+                (Part::Tolerances, Where::Flags) => out.push_str("--rtol/--atol"),
+                (Part::Tolerances, Where::Manifest) => out.push_str("`[solver] rtol`/`atol`"),
+                (Part::Use(m), Where::Flags) => out.push_str(&format!("--solver {m}")),
+                (Part::Use(m), Where::Manifest) => {
+                    out.push_str(&format!("`[solver] method = \"{m}\"`"))
+                }
+            }
+        }
+        out
+    }
+}
+
+impl fmt::Display for SolveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, "", Where::Flags)
+    }
+}
+
+/// A `SolveError` displayed with its times in a named unit (`t = 110.8 min`) and its advice
+/// phrased for where the settings live.
+pub struct InUnit<'a>(&'a SolveError, &'a str, Where);
 
 impl fmt::Display for InUnit<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.write(f, self.1)
+        self.0.write(f, self.1, self.2)
+    }
+}
+
+impl InUnit<'_> {
+    /// The same error with its advice phrased for settings that live `at`.
+    pub fn at(self, at: Where) -> Self {
+        InUnit(self.0, self.1, at)
+    }
+
+    /// What would fix the error, its times in the unit.
+    pub fn help(&self) -> Help {
+        self.0.advice(self.1)
     }
 }
 
@@ -293,103 +420,126 @@ impl SolveError {
     /// Displays the error with times followed by `time_unit`, which the solver
     /// itself does not know.
     pub fn in_unit<'a>(&'a self, time_unit: &'a str) -> InUnit<'a> {
-        InUnit(self, time_unit)
+        InUnit(self, time_unit, Where::Flags)
     }
 
-    fn write(&self, f: &mut fmt::Formatter<'_>, time_unit: &str) -> fmt::Result {
-        let t = match time_unit {
-            "" => format_number(self.time),
-            unit => format!("{} {unit}", format_number(self.time)),
-        };
-        let m = self.method;
-        let explicit = m.is_explicit();
+    /// What would fix the error, naming the settings that would help.
+    pub fn help(&self) -> Help {
+        self.advice("")
+    }
+
+    /// [`SolveError::help`] with its times followed by `time_unit`.
+    fn advice(&self, time_unit: &str) -> Help {
+        let explicit = self.method.is_explicit();
+        let help = Help::default();
         match &self.kind {
+            SolveErrorKind::NonFinite { .. } if explicit => help
+                .text("try ")
+                .part(Part::Use(Method::Bdf))
+                .text(", or tighten ")
+                .part(Part::Tolerances),
             SolveErrorKind::NonFinite { name, .. } => {
-                write!(
-                    f,
-                    "`{name}` became non-finite at t = {t} with the {m} solver\nhelp: "
-                )?;
+                help.text("tighten ").part(Part::Tolerances).text(format!(
+                    "; if it persists, a rate law feeding `{name}` divides by zero or grows \
+                     without bound"
+                ))
+            }
+            SolveErrorKind::Negative { .. } => help
+                .text("tighten ")
+                .part(Part::Tolerances)
+                .text(" so that small concentrations are resolved"),
+            SolveErrorKind::StepSizeTooSmall { .. } if explicit => {
+                help.text("try ").part(Part::Use(Method::Bdf))
+            }
+            SolveErrorKind::StepSizeTooSmall { name, .. } => help
+                .text(format!(
+                    "the model may blow up here: check the rate laws feeding `{name}`, or loosen "
+                ))
+                .part(Part::Tolerances),
+            SolveErrorKind::TooManySteps { .. } => {
+                let help = help.text("raise ").part(Part::Setting(Setting::MaxSteps));
                 if explicit {
-                    write!(f, "try --solver bdf, or tighten --rtol/--atol")
+                    help.text(", or try ")
+                        .part(Part::Use(Method::Bdf))
+                        .text(" if the model is stiff")
                 } else {
-                    write!(
-                        f,
-                        "tighten --rtol/--atol; if it persists, a rate law feeding `{name}` \
-                         divides by zero or grows without bound"
-                    )
+                    help
                 }
             }
+            SolveErrorKind::Oscillating { end, needed, .. } => help
+                .text(format!(
+                    "at this pace t = {} is about {} steps away; shorten the run (",
+                    format_time(*end, time_unit),
+                    format_count(*needed)
+                ))
+                .part(Part::Setting(Setting::Until))
+                .text("), or raise ")
+                .part(Part::Setting(Setting::MaxSteps))
+                .text(" past that if every cycle is wanted"),
+            SolveErrorKind::BadSettings(_) => help
+                .text("check ")
+                .part(Part::Setting(Setting::Rtol))
+                .text(", ")
+                .part(Part::Setting(Setting::Atol))
+                .text(", ")
+                .part(Part::Setting(Setting::MaxSteps))
+                .text(" and the output times"),
+            SolveErrorKind::Solver(_) if explicit => help.text("try ").part(Part::Use(Method::Bdf)),
+            SolveErrorKind::Solver(_) => help
+                .text("tighten ")
+                .part(Part::Tolerances)
+                .text(", or cross-check with ")
+                .part(Part::Use(Method::Dop853)),
+        }
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>, time_unit: &str, at: Where) -> fmt::Result {
+        let t = format_time(self.time, time_unit);
+        let m = self.method;
+        match &self.kind {
+            SolveErrorKind::NonFinite { name, .. } => write!(
+                f,
+                "`{name}` became non-finite at t = {t} with the {m} solver"
+            )?,
             SolveErrorKind::Negative { name, value, .. } => write!(
                 f,
-                "`{name}` went negative ({}) at t = {t} with the {m} solver\nhelp: tighten \
-                 --rtol/--atol so that small concentrations are resolved",
+                "`{name}` went negative ({}) at t = {t} with the {m} solver",
                 format_number(*value)
-            ),
-            SolveErrorKind::StepSizeTooSmall { name, .. } => {
-                write!(
-                    f,
-                    "step size became too small at t = {t} with the {m} solver, while `{name}` \
-                     was changing fastest\nhelp: "
-                )?;
-                if explicit {
-                    write!(f, "try --solver bdf")
-                } else {
-                    write!(
-                        f,
-                        "the model may blow up here: check the rate laws feeding `{name}`, or \
-                         loosen --rtol/--atol"
-                    )
-                }
-            }
-            SolveErrorKind::TooManySteps { limit } => {
-                write!(
-                    f,
-                    "gave up after {limit} steps at t = {t} with the {m} solver\nhelp: raise \
-                     --max-steps"
-                )?;
-                if explicit {
-                    write!(f, ", or try --solver bdf if the model is stiff")?;
-                }
-                Ok(())
-            }
+            )?,
+            SolveErrorKind::StepSizeTooSmall { name, .. } => write!(
+                f,
+                "step size became too small at t = {t} with the {m} solver, while `{name}` \
+                 was changing fastest"
+            )?,
+            SolveErrorKind::TooManySteps { limit } => write!(
+                f,
+                "gave up after {limit} steps at t = {t} with the {m} solver"
+            )?,
             SolveErrorKind::Oscillating {
                 limit,
                 name,
                 cycles,
-                end,
-                needed,
                 ..
-            } => {
-                let end = match time_unit {
-                    "" => format_number(*end),
-                    unit => format!("{} {unit}", format_number(*end)),
-                };
-                write!(
-                    f,
-                    "gave up after {limit} steps at t = {t} with the {m} solver: the state \
-                     oscillates (`{name}` went up and down {cycles} times), and a limit cycle \
-                     does not end\nhelp: at this pace t = {end} is about {} steps away; shorten \
-                     the run (--until), or raise --max-steps past that if every cycle is wanted",
-                    format_count(*needed)
-                )
-            }
-            SolveErrorKind::BadSettings(msg) => write!(
+            } => write!(
                 f,
-                "invalid solver settings: {msg}\nhelp: check --rtol, --atol, --max-steps and \
-                 the output times"
-            ),
-            SolveErrorKind::Solver(msg) => {
-                write!(f, "the {m} solver failed at t = {t}: {msg}\nhelp: ")?;
-                if explicit {
-                    write!(f, "try --solver bdf")
-                } else {
-                    write!(
-                        f,
-                        "tighten --rtol/--atol, or cross-check with --solver dop853"
-                    )
-                }
-            }
+                "gave up after {limit} steps at t = {t} with the {m} solver: the state \
+                 oscillates (`{name}` went up and down {cycles} times), and a limit cycle \
+                 does not end"
+            )?,
+            SolveErrorKind::BadSettings(msg) => write!(f, "invalid solver settings: {msg}")?,
+            SolveErrorKind::Solver(msg) => write!(f, "the {m} solver failed at t = {t}: {msg}")?,
         }
+        // The advice's times are in the same unit as the message's.
+        let help = self.advice(time_unit);
+        write!(f, "\nhelp: {}", help.phrase(at))
+    }
+}
+
+/// A time for a message, followed by its unit when the unit is known.
+fn format_time(t: f64, time_unit: &str) -> String {
+    match time_unit {
+        "" => format_number(t),
+        unit => format!("{} {unit}", format_number(t)),
     }
 }
 

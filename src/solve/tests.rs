@@ -966,3 +966,110 @@ fn a_run_at_steady_state_takes_few_steps() {
         "{end:?}"
     );
 }
+
+/// How `compare` once moved a solver's advice from flags to the manifest's keys, by
+/// replacing text: kept here to show that the typed advice says the same.
+fn replaced_for_the_manifest(message: &str) -> String {
+    let Some((head, help)) = message.split_once("\nhelp: ") else {
+        return message.to_string();
+    };
+    let mut help = help.to_string();
+    for (flag, key) in [
+        ("--rtol/--atol", "`[solver] rtol`/`atol`"),
+        ("--max-steps", "`[solver] max_steps`"),
+        ("--solver bdf", "`[solver] method = \"bdf\"`"),
+        ("--solver dop853", "`[solver] method = \"dop853\"`"),
+        ("--rtol", "`[solver] rtol`"),
+        ("--atol", "`[solver] atol`"),
+    ] {
+        help = help.replace(flag, key);
+    }
+    format!("{head}\nhelp: {help}")
+}
+
+/// Every error's advice names its settings as flags for the command line and as keys of
+/// `[solver]` for the manifest; the message before it is the same for both.
+#[test]
+fn advice_names_each_setting_where_it_lives() {
+    let name = || "X".to_string();
+    let kinds = [
+        SolveErrorKind::NonFinite {
+            component: 0,
+            name: name(),
+        },
+        SolveErrorKind::Negative {
+            component: 0,
+            name: name(),
+            value: -1e-7,
+        },
+        SolveErrorKind::StepSizeTooSmall {
+            component: 0,
+            name: name(),
+        },
+        SolveErrorKind::TooManySteps { limit: 2 },
+        SolveErrorKind::BadSettings("`max_steps` must be at least 1".into()),
+        SolveErrorKind::Solver("step failed".into()),
+    ];
+    for method in [Method::Bdf, Method::Dopri5, Method::Dop853] {
+        for kind in &kinds {
+            let e = SolveError {
+                time: 3.5,
+                kind: kind.clone(),
+                method,
+            };
+            let flags = e.in_unit("min").to_string();
+            assert_eq!(flags, e.in_unit("min").at(Where::Flags).to_string());
+            let manifest = e.in_unit("min").at(Where::Manifest).to_string();
+            assert_eq!(manifest, replaced_for_the_manifest(&flags), "{flags}");
+            assert!(!manifest.contains("--"), "{manifest}");
+            assert!(!e.help().settings().is_empty(), "{flags}");
+        }
+    }
+    let steps = SolveError {
+        time: 3.5,
+        kind: SolveErrorKind::TooManySteps { limit: 2 },
+        method: Method::Bdf,
+    };
+    assert_eq!(steps.help().phrase(Where::Flags), "raise --max-steps");
+    assert_eq!(
+        steps.help().phrase(Where::Manifest),
+        "raise `[solver] max_steps`"
+    );
+    assert_eq!(steps.help().settings(), [Setting::MaxSteps]);
+}
+
+/// A limit cycle's advice to shorten the run named `--until` under the manifest too, where
+/// the run's length is the experiment's `run` line.
+#[test]
+fn a_limit_cycle_under_the_manifest_names_the_experiments_run() {
+    let e = SolveError {
+        time: 42.0,
+        kind: SolveErrorKind::Oscillating {
+            limit: 100,
+            component: 0,
+            name: "X".into(),
+            cycles: 30,
+            end: 1e6,
+            needed: 3.4e9,
+        },
+        method: Method::Bdf,
+    };
+    let flags = e.in_unit("min").to_string();
+    assert!(
+        flags.ends_with(
+            "help: at this pace t = 1.000e6 min is about 3.4e9 steps away; shorten the run \
+             (--until), or raise --max-steps past that if every cycle is wanted"
+        ),
+        "{flags}"
+    );
+    let manifest = e.in_unit("min").at(Where::Manifest).to_string();
+    assert!(
+        manifest.ends_with(
+            "help: at this pace t = 1.000e6 min is about 3.4e9 steps away; shorten the run \
+             (the experiment's `run`), or raise `[solver] max_steps` past that if every cycle \
+             is wanted"
+        ),
+        "{manifest}"
+    );
+    assert_eq!(e.help().settings(), [Setting::Until, Setting::MaxSteps]);
+}

@@ -365,7 +365,7 @@ fn a_failed_cell_says_why_with_advice_for_the_manifest() {
 /// error `compare` prints sends the user to a flag it does not have.
 #[test]
 fn solver_advice_names_manifest_keys_not_flags() {
-    use pathrules::solve::{Method, SolveError, SolveErrorKind};
+    use pathrules::solve::{Method, SolveError, SolveErrorKind, Where};
     let name = || "A".to_string();
     let kinds = [
         SolveErrorKind::NonFinite {
@@ -392,7 +392,7 @@ fn solver_advice_names_manifest_keys_not_flags() {
                 kind: kind.clone(),
                 method,
             };
-            let advice = pathrules::project::manifest_advice(&e.to_string());
+            let advice = e.in_unit("").at(Where::Manifest).to_string();
             assert!(advice.contains("\nhelp: "), "{advice}");
             assert!(!advice.contains("--"), "{advice}");
         }
