@@ -633,11 +633,3 @@ fn did_you_mean<'a>(
         }
     }
 }
-
-/// A message of a run configured by the manifest, as it is shown. The advice of a run's
-/// errors is phrased for the manifest where the error is rendered
-/// (`ExperimentError::at(Where::Manifest)`), so there is nothing left to rewrite here; the
-/// function stays for the callers that pass it to `Comparison::map_errors`.
-pub fn manifest_advice(message: &str) -> String {
-    message.to_string()
-}

@@ -93,28 +93,6 @@ pub struct Change {
     pub hypothesis: String,
 }
 
-impl Comparison {
-    /// Every message of why something could not be run, rewritten by `f`. The messages
-    /// already name the manifest's keys (the verdicts are typed and phrased where they
-    /// are shown), so no caller needs this to move advice from flags to keys.
-    pub fn map_errors(&mut self, f: impl Fn(&str) -> String) {
-        let cells = self.scorecard.iter_mut().flat_map(|r| r.results.iter_mut());
-        for cell in cells.flatten() {
-            if let Some(e) = &mut cell.error {
-                *e = f(e);
-            }
-        }
-        for e in self.run_errors.iter_mut().flat_map(|m| m.values_mut()) {
-            *e = f(e);
-        }
-        if let Some(o) = &mut self.occlusion {
-            for e in o.errors.iter_mut().flatten() {
-                *e = f(e);
-            }
-        }
-    }
-}
-
 impl Changes {
     pub fn is_empty(&self) -> bool {
         self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()

@@ -23,9 +23,9 @@ use crate::experiment::{ExperimentError, ExperimentErrorKind, SteadyStateError};
 use crate::solve::{Method, Settings, SolveErrorKind, Where};
 
 /// Version of the ensemble's records (a shard's JSON, what `merge` reads back); raised
-/// whenever a field changes meaning. It is 1, the version the records were written
-/// with when they carried the tables' version, so a shard written then still merges.
-pub const SCHEMA_VERSION: u32 = 1;
+/// whenever a field changes meaning. 2: a failed sample carries its typed cause, which
+/// the records of version 1 did not, so their failures could not be counted by kind.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// How a parameter is drawn from its range `[lo, hi]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -640,10 +640,7 @@ impl Ui {
             Some(&tick),
         );
         bar.finish_and_clear();
-        let mut comparison = comparison.map_err(|e| self.error(&e))?;
-        // The solver's advice names flags; here the settings are the manifest's.
-        comparison.map_errors(pathrules::project::manifest_advice);
-        Ok(comparison)
+        comparison.map_err(|e| self.error(&e))
     }
 
     fn compare(&self, manifest: &Path, format: CompareFormat) -> Result<(), Failed> {

@@ -236,7 +236,7 @@ fn merge_checks_each_record_against_its_header_and_names_the_file_and_sample() {
         (
             "another schema",
             |r| r["schema_version"] = serde_json::json!(99),
-            "schema_version 99 is not 1",
+            "schema_version 99 is not 2",
         ),
         (
             "a parameter missing",
