@@ -506,8 +506,8 @@ pub fn check_models(
         }
         let mut chosen = Vec::new();
         for (name, &span) in o.experiments.iter().zip(&o.experiment_spans) {
-            match base.experiments.iter().find(|e| e.name == *name) {
-                Some(e) => chosen.push(e),
+            match base.experiment_named(name) {
+                Some(e) => chosen.push(&base.experiments[e]),
                 None => {
                     let names = base.experiments.iter().map(|e| e.name.as_str());
                     errors.push(

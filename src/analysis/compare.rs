@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::{Runs, Tick, Verdict, judge, occlusion_matrix};
 use crate::Checked;
 use crate::experiment::Prediction;
-use crate::model::Model;
+use crate::model::{ExperimentId, Model};
 use crate::network::Sign;
 use crate::solve::{Settings, Where};
 
@@ -253,7 +253,7 @@ fn evaluate(
     let mut predictions = BTreeMap::new();
     let mut run_errors = BTreeMap::new();
     for (k, e) in h.checked.model.experiments.iter().enumerate() {
-        match runs.get(k) {
+        match runs.get(ExperimentId(k as u32)) {
             Ok(p) => {
                 predictions.insert(e.name.clone(), p.clone());
             }
@@ -280,17 +280,13 @@ fn occlusion_for(
 ) -> Result<Vec<Vec<Option<f64>>>, String> {
     let model = &runs.checked().model;
     let r = model
-        .readouts
-        .iter()
-        .position(|x| x.name == readout)
+        .readout_named(readout)
         .ok_or_else(|| format!("no readout `{readout}`"))?;
     let chosen = experiments
         .iter()
         .map(|e| {
             model
-                .experiments
-                .iter()
-                .position(|x| x.name == *e)
+                .experiment_named(e)
                 .ok_or_else(|| format!("no experiment `{e}`"))
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -309,7 +305,7 @@ fn scorecard(
     let mut rows: Vec<Row> = Vec::new();
     for (h, (hyp, vs)) in hypotheses.iter().zip(verdicts).enumerate() {
         for v in vs {
-            let x = &hyp.checked.model.expectations[v.index];
+            let x = &hyp.checked.model.expectations[v.expectation];
             let k = match rows.iter().position(|r| r.expectation == x.text) {
                 Some(k) => k,
                 None => {
@@ -462,15 +458,10 @@ fn discriminate(hypotheses: &[Hypothesis], results: &[Evaluated]) -> Vec<Discrim
             let mut all = Vec::new();
             for (p, hyp) in predictions.iter().zip(hypotheses) {
                 let Some(p) = p else { continue };
-                let Some(k) = hyp
-                    .checked
-                    .model
-                    .readouts
-                    .iter()
-                    .position(|x| x.name == r.name)
-                else {
+                let Some(k) = hyp.checked.model.readout_named(&r.name) else {
                     continue;
                 };
+                let k = k.index();
                 all.push(
                     p.times
                         .iter()

@@ -414,7 +414,7 @@ fn judge_at(
     let mut passes = vec![None; rows.len()];
     let mut failed = None;
     for v in verdicts {
-        let text = &sampled.model.expectations[v.index].text;
+        let text = &sampled.model.expectations[v.expectation].text;
         let Some(row) = rows.iter().position(|r| r == text) else {
             continue;
         };

@@ -11,7 +11,7 @@ pub mod shard;
 use crate::Checked;
 use crate::experiment::{self, ExperimentError, Prediction};
 use crate::model::protocol::{Claim, Experiment, Measure, Stat, Target};
-use crate::model::{Model, Var};
+use crate::model::{ExpectationId, ExperimentId, Model, ReadoutId, Var};
 use crate::solve::Settings;
 
 /// The experiments of one model, each run at most once, on its grid plus every time
@@ -33,7 +33,7 @@ impl<'a> Runs<'a> {
     pub fn new(checked: &'a Checked, settings: &'a Settings) -> Runs<'a> {
         let model = &checked.model;
         let mut extra = vec![Vec::new(); model.experiments.len()];
-        let mut add = |m: &Measure| extra[m.experiment].extend(m.stat.times());
+        let mut add = |m: &Measure| extra[m.experiment.index()].extend(m.stat.times());
         for x in &model.expectations {
             if let Claim::Measure(m) = &x.claim {
                 add(m);
@@ -69,7 +69,8 @@ impl<'a> Runs<'a> {
     }
 
     /// The prediction of experiment `k`, run now if it has not been.
-    pub fn get(&mut self, k: usize) -> Result<&Prediction, ExperimentError> {
+    pub fn get(&mut self, id: ExperimentId) -> Result<&Prediction, ExperimentError> {
+        let k = id.index();
         let (model, system) = (&self.checked.model, &self.checked.system);
         let settings = self.settings;
         let extra = &self.extra[k];
@@ -91,7 +92,8 @@ impl<'a> Runs<'a> {
 }
 
 /// The value of a statistic of readout `r` in a prediction.
-pub fn stat(p: &Prediction, r: usize, stat: Stat) -> f64 {
+pub fn stat(p: &Prediction, r: ReadoutId, stat: Stat) -> f64 {
+    let r = r.index();
     match stat {
         Stat::At(t) => p.readout_at(r, t),
         Stat::Change(a, b) => p.readout_at(r, b) - p.readout_at(r, a),
@@ -125,8 +127,8 @@ fn fold(values: Vec<(f64, f64)>, f: fn(f64, f64) -> f64) -> f64 {
 /// What one expectation came to.
 #[derive(Clone, Debug)]
 pub struct Verdict {
-    /// Index into `Model::expectations`.
-    pub index: usize,
+    /// The expectation judged.
+    pub expectation: ExpectationId,
     /// The predicted value of the left side.
     pub value: f64,
     /// What it was compared with: the written value or the right side's prediction.
@@ -150,8 +152,10 @@ pub fn expectations(checked: &Checked, settings: &Settings) -> Vec<Verdict> {
 pub fn judge(runs: &mut Runs) -> Vec<Verdict> {
     let checked = runs.checked;
     let model = &checked.model;
-    let mut occlusions: HashMap<(usize, usize, usize, u64), Result<Occlusion, ExperimentError>> =
-        HashMap::new();
+    let mut occlusions: HashMap<
+        (ExperimentId, ExperimentId, ReadoutId, u64),
+        Result<Occlusion, ExperimentError>,
+    > = HashMap::new();
     model
         .expectations
         .iter()
@@ -179,7 +183,7 @@ pub fn judge(runs: &mut Runs) -> Vec<Verdict> {
                         None
                     };
                     Verdict {
-                        index,
+                        expectation: ExpectationId(index as u32),
                         value,
                         target,
                         pass: unjudged.is_none() && x.holds(value, target),
@@ -188,7 +192,7 @@ pub fn judge(runs: &mut Runs) -> Vec<Verdict> {
                     }
                 }
                 (Err(e), _) | (_, Err(e)) => Verdict {
-                    index,
+                    expectation: ExpectationId(index as u32),
                     value: f64::NAN,
                     target: f64::NAN,
                     pass: false,
@@ -205,9 +209,12 @@ fn no_number(
     model: &Model,
     claim: &Claim,
     value: f64,
-    occlusions: &HashMap<(usize, usize, usize, u64), Result<Occlusion, ExperimentError>>,
+    occlusions: &HashMap<
+        (ExperimentId, ExperimentId, ReadoutId, u64),
+        Result<Occlusion, ExperimentError>,
+    >,
 ) -> String {
-    let name = |k: usize| model.experiments[k].name.as_str();
+    let name = |k: ExperimentId| model.experiments[k].name.as_str();
     match *claim {
         Claim::Measure(m) => {
             let r = &model.readouts[m.readout].name;
@@ -239,8 +246,8 @@ fn no_number(
 }
 
 /// Whether readout `r` reads `baseline(...)`, itself or through the readouts it reads.
-fn readout_reads_baseline(model: &Model, r: usize) -> bool {
-    let mut stack = vec![r];
+fn readout_reads_baseline(model: &Model, r: ReadoutId) -> bool {
+    let mut stack = vec![r.index()];
     let mut seen = vec![false; model.readouts.len()];
     while let Some(k) = stack.pop() {
         if std::mem::replace(&mut seen[k], true) {
@@ -265,8 +272,8 @@ fn measure(runs: &mut Runs, m: Measure) -> Result<f64, ExperimentError> {
 /// The occlusion of experiment `a` by experiment `b` on one readout.
 #[derive(Clone, Debug)]
 pub struct Occlusion {
-    pub a: usize,
-    pub b: usize,
+    pub a: ExperimentId,
+    pub b: ExperimentId,
     /// 1 − (E_AB − E_A) / E_B: 0 when the effects add, 1 when B adds nothing after A.
     pub value: f64,
     /// Effects (readout minus its baseline) of A alone and of A then B at s + T, and of
@@ -290,9 +297,9 @@ pub struct Occlusion {
 /// mistaken for occlusion. The combined run uses A's genotype and start.
 pub fn occlusion(
     runs: &mut Runs,
-    a: usize,
-    b: usize,
-    readout: usize,
+    a: ExperimentId,
+    b: ExperimentId,
+    readout: ReadoutId,
     at: f64,
 ) -> Result<Occlusion, ExperimentError> {
     let (checked, settings) = (runs.checked, runs.settings);
@@ -313,7 +320,7 @@ pub fn occlusion(
         }
         let system = &checked.system;
         let p = experiment::predict_with(model, system, &e, &[0.0, extra], settings, starts)?;
-        Ok(p.readout_at(readout, extra) - p.readout_at(readout, 0.0))
+        Ok(p.readout_at(readout.index(), extra) - p.readout_at(readout.index(), 0.0))
     };
     let e_a = run(ea, late, late)?;
     let e_b = run(eb, at, at)?;
@@ -363,9 +370,9 @@ fn drugs(e: &Experiment) -> Vec<Var> {
 }
 
 /// The species, lets and inputs a readout reads, through the readouts it reads.
-fn readout_reads(model: &Model, r: usize) -> Vec<Var> {
+fn readout_reads(model: &Model, r: ReadoutId) -> Vec<Var> {
     let mut out = Vec::new();
-    let mut stack = vec![r];
+    let mut stack = vec![r.index()];
     let mut seen = vec![false; model.readouts.len()];
     while let Some(k) = stack.pop() {
         if std::mem::replace(&mut seen[k], true) {
@@ -388,8 +395,8 @@ fn readout_reads(model: &Model, r: usize) -> Vec<Var> {
 /// occlusion of `experiments[i]` by `experiments[j]` (i = j left out).
 pub fn occlusion_matrix(
     runs: &mut Runs,
-    experiments: &[usize],
-    readout: usize,
+    experiments: &[ExperimentId],
+    readout: ReadoutId,
     at: f64,
 ) -> Result<Vec<Vec<Option<Occlusion>>>, ExperimentError> {
     let mut rows = Vec::with_capacity(experiments.len());

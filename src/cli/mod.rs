@@ -18,7 +18,7 @@ use args::{Cli, Color, Command, CompareFormat, ExportFormat, GraphArg, SolverArg
 
 use pathrules::analysis::shard::Shard;
 use pathrules::experiment::{Protocol, Starts};
-use pathrules::model::{Var, units};
+use pathrules::model::{ExperimentId, GenotypeId, ReadoutId, Var, units};
 use pathrules::output::summary::{show, summary, thousands};
 use pathrules::output::table::{self, Series};
 use pathrules::project::{LoadError, Project};
@@ -371,9 +371,11 @@ impl Ui {
         file: &Path,
         model: &pathrules::Model,
         name: &str,
-    ) -> Result<Vec<usize>, Usage> {
-        let chosen: Vec<usize> = if name == "all" {
-            (0..model.experiments.len()).collect()
+    ) -> Result<Vec<ExperimentId>, Usage> {
+        let chosen: Vec<ExperimentId> = if name == "all" {
+            (0..model.experiments.len() as u32)
+                .map(ExperimentId)
+                .collect()
         } else {
             name.split(',')
                 .map(|n| self.experiment("`--experiment`", model, n.trim()))
@@ -420,9 +422,15 @@ impl Ui {
     }
 
     /// The index of the experiment called `name`, or an error naming the choices.
-    fn experiment(&self, flag: &str, model: &pathrules::Model, name: &str) -> Result<usize, Usage> {
+    fn experiment(
+        &self,
+        flag: &str,
+        model: &pathrules::Model,
+        name: &str,
+    ) -> Result<ExperimentId, Usage> {
         let names: Vec<&str> = model.experiments.iter().map(|e| e.name.as_str()).collect();
-        self.find(flag, "experiment", name, &names)
+        let k = self.find(flag, "experiment", name, &names)?;
+        Ok(ExperimentId(k as u32))
     }
 
     /// The index of `name` among `names`, or an error naming the choices. The name
@@ -536,7 +544,7 @@ impl Ui {
         let model = &checked.model;
         let time = self.duration("--at", at, &model.units)?;
         let names: Vec<&str> = model.readouts.iter().map(|x| x.name.as_str()).collect();
-        let r = self.find("`--readout`", "readout", readout, &names)?;
+        let r = ReadoutId(self.find("`--readout`", "readout", readout, &names)? as u32);
         let chosen = experiments
             .iter()
             .map(|e| self.experiment("each EXPERIMENT after the flags", model, e))
@@ -559,7 +567,7 @@ impl Ui {
         at: &str,
         time: f64,
         model: &pathrules::Model,
-        chosen: &[usize],
+        chosen: &[ExperimentId],
     ) -> Result<(), Usage> {
         let unit = model.units.time.as_str();
         let Some(e) = chosen
@@ -979,7 +987,12 @@ impl Ui {
             (None, Some(g)) => {
                 let names: Vec<&str> = model.genotypes.iter().map(|x| x.name.as_str()).collect();
                 let k = self.find("`--genotype`", "genotype", g, &names)?;
-                Setup::for_genotype(format!("{stem}_{g}"), model, system, Some(k))
+                Setup::for_genotype(
+                    format!("{stem}_{g}"),
+                    model,
+                    system,
+                    Some(GenotypeId(k as u32)),
+                )
             }
             (None, None) => Setup::for_genotype(stem, model, system, None),
         };

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::fmt;
 
 use super::{Dose, Protocol, SteadyStateError, Step};
-use crate::model::Model;
 use crate::model::expr::{Expr, Var};
 use crate::model::protocol::{Action, Event, Experiment, Start};
+use crate::model::{GenotypeId, Model};
 use crate::ode::System;
 use crate::solve::{Settings, SolveError, SolveErrorKind, Stats, Where};
 
@@ -159,8 +159,8 @@ impl std::error::Error for ExperimentError {}
 
 /// The system of a genotype: its parameters set, its disabled reactions removed and
 /// its knocked-out species starting at zero. `None` is the wild type.
-pub fn genotype_system(model: &Model, system: &System, genotype: Option<usize>) -> System {
-    let Some(g) = genotype.and_then(|k| model.genotypes.get(k)) else {
+pub fn genotype_system(model: &Model, system: &System, genotype: Option<GenotypeId>) -> System {
+    let Some(g) = genotype.and_then(|k| model.genotypes.get(k.index())) else {
         return system.clone();
     };
     let mut sys = system.without_reactions(&g.disabled);
@@ -231,7 +231,7 @@ pub fn protocol(model: &Model, system: &System, events: &[Event]) -> Protocol {
 /// searches for it once. Only valid for the model, system and solver settings it was
 /// filled from.
 #[derive(Debug, Default)]
-pub struct Starts(HashMap<(Option<usize>, Start), Result<Vec<f64>, SteadyStateError>>);
+pub struct Starts(HashMap<(Option<GenotypeId>, Start), Result<Vec<f64>, SteadyStateError>>);
 
 /// What an experiment runs from: its genotype's system, the state it starts from and
 /// its steps and doses. Made by [`prepare`] for `predict`, `bench` and `export`, so the
@@ -300,7 +300,7 @@ pub fn predict_with(
         experiment: experiment.name.clone(),
         genotype: experiment
             .genotype
-            .and_then(|g| model.genotypes.get(g))
+            .and_then(|g| model.genotypes.get(g.index()))
             .map(|g| g.name.clone()),
         kind: Box::new(kind),
         time_unit: model.units.time.as_str(),
@@ -320,7 +320,7 @@ pub fn predict_with(
         experiment: experiment.name.clone(),
         genotype: experiment
             .genotype
-            .and_then(|g| model.genotypes.get(g))
+            .and_then(|g| model.genotypes.get(g.index()))
             .map(|g| g.name.clone()),
         times: trajectory.times,
         states: trajectory.states,

@@ -49,6 +49,54 @@ id_type! {
     CompartmentId;
     /// Index into `Model::reactions`.
     ReactionId;
+    /// Index into `Model::genotypes`.
+    GenotypeId;
+    /// Index into `Model::readouts`.
+    ReadoutId;
+    /// Index into `Model::experiments`.
+    ExperimentId;
+    /// Index into `Model::expectations`.
+    ExpectationId;
+}
+
+impl Model {
+    /// The experiment called `name`, if the model has one.
+    pub fn experiment_named(&self, name: &str) -> Option<ExperimentId> {
+        let k = self.experiments.iter().position(|e| e.name == name)?;
+        Some(ExperimentId(k as u32))
+    }
+
+    /// The readout called `name`, if the model has one.
+    pub fn readout_named(&self, name: &str) -> Option<ReadoutId> {
+        let k = self.readouts.iter().position(|r| r.name == name)?;
+        Some(ReadoutId(k as u32))
+    }
+
+    /// The genotype called `name`, if the model has one.
+    pub fn genotype_named(&self, name: &str) -> Option<GenotypeId> {
+        let k = self.genotypes.iter().position(|g| g.name == name)?;
+        Some(GenotypeId(k as u32))
+    }
+}
+
+/// `model.experiments[id]` and the like: each list of the model indexed by its own id
+/// type, so an experiment's index cannot be used for a readout.
+macro_rules! indexed_by {
+    ($($id:ident => $item:ty;)*) => {$(
+        impl std::ops::Index<$id> for Vec<$item> {
+            type Output = $item;
+            fn index(&self, id: $id) -> &$item {
+                &self[id.index()]
+            }
+        }
+    )*};
+}
+
+indexed_by! {
+    GenotypeId => Genotype;
+    ReadoutId => Readout;
+    ExperimentId => Experiment;
+    ExpectationId => Expectation;
 }
 
 /// A checked model: every name resolved, every value in base units. Made by `check`,

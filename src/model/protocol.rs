@@ -3,7 +3,7 @@
 //! units. The experiment stage runs them; the analysis stage judges them.
 
 use super::expr::Expr;
-use super::{InputId, ParamId, SpeciesId};
+use super::{ExperimentId, GenotypeId, InputId, ParamId, ReactionId, ReadoutId, SpeciesId};
 use crate::syntax::Span;
 pub use crate::syntax::ast::Cmp;
 
@@ -50,9 +50,9 @@ pub struct Genotype {
     pub name: String,
     /// Species that start at 0 and that no reaction makes.
     pub knockouts: Vec<SpeciesId>,
-    /// Indices into `Model::reactions` of the reactions switched off, including every
-    /// reaction that makes a knocked-out species.
-    pub disabled: Vec<usize>,
+    /// The reactions switched off, including every reaction that makes a knocked-out
+    /// species.
+    pub disabled: Vec<ReactionId>,
     /// Parameters given other values, in base units.
     pub sets: Vec<(ParamId, f64)>,
     pub span: Span,
@@ -97,8 +97,8 @@ pub struct Event {
 pub struct Experiment {
     pub name: String,
     pub description: Option<String>,
-    /// Index into `Model::genotypes`; `None` is the wild type.
-    pub genotype: Option<usize>,
+    /// `None` is the wild type.
+    pub genotype: Option<GenotypeId>,
     pub start: Start,
     /// In time order; events at one time keep their written order.
     pub events: Vec<Event>,
@@ -141,8 +141,8 @@ impl Stat {
 /// One experiment's statistic of one readout.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Measure {
-    pub experiment: usize,
-    pub readout: usize,
+    pub experiment: ExperimentId,
+    pub readout: ReadoutId,
     pub stat: Stat,
 }
 
@@ -151,9 +151,9 @@ pub enum Claim {
     Measure(Measure),
     /// Occlusion of `a` by `b` on a readout at a time after `b` begins.
     Occlusion {
-        a: usize,
-        b: usize,
-        readout: usize,
+        a: ExperimentId,
+        b: ExperimentId,
+        readout: ReadoutId,
         at: f64,
     },
 }

@@ -10,7 +10,7 @@
 //! exponentially when lets reuse each other). Evaluation allocates nothing once a
 //! thread's scratch buffer has grown to the model's size.
 
-use crate::model::{self, Expr, Func, Model, Var};
+use crate::model::{self, Expr, Func, Model, ReactionId, Var};
 
 /// A two-operand operation. `RSub`, `RDiv` and `RPow` take their operands in the other
 /// order, so either operand can be the one computed first.
@@ -740,11 +740,11 @@ impl System {
 
     /// The same system with the reactions at these indices (in model order) removed:
     /// a genotype's disabled and knocked-out reactions.
-    pub fn without_reactions(&self, off: &[usize]) -> System {
+    pub fn without_reactions(&self, off: &[ReactionId]) -> System {
         let mut sys = self.clone();
         let mut k = 0;
         sys.reactions.retain(|_| {
-            let keep = !off.contains(&k);
+            let keep = !off.contains(&ReactionId(k));
             k += 1;
             keep
         });

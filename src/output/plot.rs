@@ -244,7 +244,7 @@ pub fn test_panels(
     use crate::model::protocol::{Claim, Measure, Target};
     let mut panels: Vec<Panel> = Vec::new();
     let mut add = |m: &Measure, passed: bool| {
-        let Some(Some(p)) = predictions.get(m.experiment) else {
+        let Some(Some(p)) = predictions.get(m.experiment.index()) else {
             return;
         };
         let name = &model.readouts[m.readout].name;
@@ -264,12 +264,12 @@ pub fn test_panels(
             panel.curves.push(Curve {
                 experiment: p.experiment.clone(),
                 times: p.times.clone(),
-                values: p.readouts.iter().map(|v| v[m.readout]).collect(),
+                values: p.readouts.iter().map(|v| v[m.readout.index()]).collect(),
                 drug_on: drug_intervals(p),
             });
         }
         for t in m.stat.times() {
-            let v = p.readout_at(m.readout, t);
+            let v = p.readout_at(m.readout.index(), t);
             if v.is_finite()
                 && !panel
                     .marks
@@ -281,7 +281,7 @@ pub fn test_panels(
         }
     };
     for v in verdicts {
-        let x = &model.expectations[v.index];
+        let x = &model.expectations[v.expectation];
         if let Claim::Measure(m) = &x.claim {
             add(m, v.pass);
         }

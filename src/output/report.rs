@@ -126,7 +126,7 @@ fn expectations_section(out: &mut String, m: &Model, verdicts: &[Verdict]) {
     out.push_str(&format!("<p>{passed} of {} pass.</p>\n", verdicts.len()));
     out.push_str("<table>\n<tr><th></th><th>expectation</th><th>predicted</th><th>compared with</th><th>source</th></tr>\n");
     for v in verdicts {
-        let x = &m.expectations[v.index];
+        let x = &m.expectations[v.expectation];
         // A report is made from the manifest, so the advice names its keys.
         let error = v.error.as_ref().map(|e| e.at(Where::Manifest).to_string());
         let (verdict, predicted) = match (&v.unjudged, &error) {
@@ -295,10 +295,8 @@ fn experiments_section(out: &mut String, m: &Model, predictions: &[Prediction]) 
     section(out, "experiments", "Every experiment");
     for p in predictions {
         let description = m
-            .experiments
-            .iter()
-            .find(|e| e.name == p.experiment)
-            .and_then(|e| e.description.clone())
+            .experiment_named(&p.experiment)
+            .and_then(|e| m.experiments[e].description.clone())
             .unwrap_or_default();
         let panels = plot::run_panels(m, std::slice::from_ref(p));
         let svg = plot::svg(&panels, m.units.time_in_seconds());

@@ -15,9 +15,9 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
 use crate::experiment::{Dose, Prepared, Step};
-use crate::model::Model;
 use crate::model::expr::{Expr, Func, Var};
 use crate::model::units::BaseUnits;
+use crate::model::{GenotypeId, Model, ReactionId};
 use crate::ode::System;
 use crate::syntax::ast::UnitAtom;
 
@@ -35,7 +35,7 @@ pub struct Setup {
     /// Input values at the start, in model order.
     pub inputs: Vec<f64>,
     /// Indices of reactions not exported (a genotype's disabled ones).
-    pub disabled: Vec<usize>,
+    pub disabled: Vec<ReactionId>,
     /// An input set to a value at a time.
     pub steps: Vec<Step>,
     /// A first-order dose.
@@ -50,7 +50,7 @@ impl Setup {
         name: String,
         model: &Model,
         system: &System,
-        genotype: Option<usize>,
+        genotype: Option<GenotypeId>,
     ) -> Setup {
         let sys = crate::experiment::genotype_system(model, system, genotype);
         Setup {
@@ -70,7 +70,7 @@ impl Setup {
     pub fn for_experiment(
         name: String,
         model: &Model,
-        genotype: Option<usize>,
+        genotype: Option<GenotypeId>,
         prepared: &Prepared,
     ) -> Setup {
         let Prepared {
@@ -98,9 +98,9 @@ impl Setup {
 }
 
 /// The reactions genotype `genotype` disables.
-fn disabled(model: &Model, genotype: Option<usize>) -> Vec<usize> {
+fn disabled(model: &Model, genotype: Option<GenotypeId>) -> Vec<ReactionId> {
     genotype
-        .and_then(|g| model.genotypes.get(g))
+        .and_then(|g| model.genotypes.get(g.index()))
         .map(|g| g.disabled.clone())
         .unwrap_or_default()
 }
@@ -382,7 +382,7 @@ fn reactions(w: &mut W, model: &Model, setup: &Setup, ids: &Ids) -> R {
     w.create_element("listOfReactions")
         .write_inner_content(|w| {
             for (k, r) in model.reactions.iter().enumerate() {
-                if setup.disabled.contains(&k) {
+                if setup.disabled.contains(&ReactionId(k as u32)) {
                     continue;
                 }
                 let name = r.display_name(k);

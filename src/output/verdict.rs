@@ -4,8 +4,8 @@
 //! platforms and reviewable as a snapshot.
 
 use crate::analysis::{Occlusion, Verdict};
-use crate::model::Model;
 use crate::model::protocol::{Claim, Target};
+use crate::model::{ExperimentId, Model};
 
 /// Model text (a name, a source, a description) made safe to print: every control
 /// character and every bidirectional override is written as its escape (`\x1b`,
@@ -70,7 +70,7 @@ pub fn table(model: &Model, verdicts: &[Verdict]) -> String {
     let rows: Vec<[String; 5]> = verdicts
         .iter()
         .map(|v| {
-            let x = &model.expectations[v.index];
+            let x = &model.expectations[v.expectation];
             let verdict = match (&v.unjudged, v.pass) {
                 (Some(_), _) => "n/a",
                 (None, true) => "pass",
@@ -130,7 +130,7 @@ pub fn table(model: &Model, verdicts: &[Verdict]) -> String {
         line([&row[0], &row[1], &row[2], &row[3], &row[4]], &mut out);
     }
     for v in verdicts {
-        let x = &model.expectations[v.index];
+        let x = &model.expectations[v.expectation];
         if let Some(e) = &v.error {
             out.push_str(&format!(
                 "error in `{}`: {}\n",
@@ -163,7 +163,7 @@ pub fn table(model: &Model, verdicts: &[Verdict]) -> String {
 /// A), then where each pair's influences converge.
 pub fn occlusion_matrix(
     model: &Model,
-    experiments: &[usize],
+    experiments: &[ExperimentId],
     matrix: &[Vec<Option<Occlusion>>],
     readout: &str,
     at: &str,

@@ -71,7 +71,7 @@ fn every_expectation_of_the_shipped_model_passes() {
         let failed: Vec<&str> = verdicts
             .iter()
             .filter(|v| !v.pass)
-            .map(|v| c.model.expectations[v.index].text.as_str())
+            .map(|v| c.model.expectations[v.expectation].text.as_str())
             .collect();
         assert!(failed.is_empty(), "{stem}: failed {failed:#?}\n{text}");
     }

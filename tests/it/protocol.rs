@@ -5,7 +5,7 @@
 use pathrules::Checked;
 use pathrules::analysis::{self, Verdict};
 use pathrules::experiment::{Prediction, predict};
-use pathrules::model::load_str;
+use pathrules::model::{ExperimentId, ReadoutId, load_str};
 use pathrules::solve::Settings;
 
 fn tight() -> Settings {
@@ -282,13 +282,25 @@ experiment drug_b { at 0 min set b = 1 uM; run 2 h every 10 min }
 #[test]
 fn occlusion_is_zero_for_additive_drugs_and_one_for_a_shared_step() {
     let c = checked(OCCLUSION);
-    let (a, b) = (0, 1);
-    let sum =
-        analysis::occlusion(&mut analysis::Runs::new(&c, &tight()), a, b, 0, 60.0).expect("runs");
+    let (a, b) = (ExperimentId(0), ExperimentId(1));
+    let sum = analysis::occlusion(
+        &mut analysis::Runs::new(&c, &tight()),
+        a,
+        b,
+        ReadoutId(0),
+        60.0,
+    )
+    .expect("runs");
     assert!(sum.value.abs() < 1e-6, "{sum:?}");
     assert_eq!(sum.shift, 0.0);
-    let shared =
-        analysis::occlusion(&mut analysis::Runs::new(&c, &tight()), a, b, 1, 60.0).expect("runs");
+    let shared = analysis::occlusion(
+        &mut analysis::Runs::new(&c, &tight()),
+        a,
+        b,
+        ReadoutId(1),
+        60.0,
+    )
+    .expect("runs");
     assert!((shared.value - 1.0).abs() < 1e-6, "{shared:?}");
     // E_B = 1 − e^(−6) at 60 min for either readout.
     assert_close(shared.e_b, 1.0 - (-6.0f64).exp(), 1e-6, "E_B");
@@ -323,8 +335,14 @@ experiment drug_a { at 0 min set a = 1 uM; run 1 h every 10 min }
 experiment drug_b { at 0 min set b = 1 uM; run 1 h every 10 min }
 ",
     );
-    let o =
-        analysis::occlusion(&mut analysis::Runs::new(&c, &tight()), 0, 1, 0, 60.0).expect("runs");
+    let o = analysis::occlusion(
+        &mut analysis::Runs::new(&c, &tight()),
+        ExperimentId(0),
+        ExperimentId(1),
+        ReadoutId(0),
+        60.0,
+    )
+    .expect("runs");
     // a also reaches S directly, so P and Q are not on every route of a: only T is.
     assert_eq!(o.convergence, ["T"]);
     // Both first reach the pair P ⇌ Q, which counts as one meeting point.
@@ -339,8 +357,14 @@ fn occlusion_shifts_the_second_schedule() {
         "{OCCLUSION}experiment pulse_a {{ at 0 min set a = 1 uM; at 30 min set a = 0 uM; run 2 h every 10 min }}\n"
     );
     let c = checked(&text);
-    let o =
-        analysis::occlusion(&mut analysis::Runs::new(&c, &tight()), 2, 1, 0, 60.0).expect("runs");
+    let o = analysis::occlusion(
+        &mut analysis::Runs::new(&c, &tight()),
+        ExperimentId(2),
+        ExperimentId(1),
+        ReadoutId(0),
+        60.0,
+    )
+    .expect("runs");
     assert_eq!(o.shift, 30.0);
     // At 90 min: A alone has decayed for 60 min after rising for 30.
     let e_a = (1.0 - (-3.0f64).exp()) * (-6.0f64).exp();

@@ -266,7 +266,7 @@ impl Checker {
                         out.knockouts.push(id);
                         for (k, r) in model.reactions.iter().enumerate() {
                             if makes(r, id) {
-                                out.disabled.push(k);
+                                out.disabled.push(ReactionId(k as u32));
                             }
                         }
                     }
@@ -279,7 +279,7 @@ impl Checker {
                         .iter()
                         .position(|r| r.label.as_deref() == Some(label.name.as_str()));
                     match found {
-                        Some(k) => out.disabled.push(k),
+                        Some(k) => out.disabled.push(ReactionId(k as u32)),
                         None => {
                             let labels: Vec<&str> = model
                                 .reactions
@@ -351,7 +351,7 @@ impl Checker {
         for item in e.block.items() {
             match item {
                 ast::ExperimentItem::Genotype(g) => match genotypes.by_name.get(g.name.as_str()) {
-                    Some(&j) => r.genotype = Some(j),
+                    Some(&j) => r.genotype = Some(GenotypeId(j as u32)),
                     None => self.unknown(g, "genotype", genotypes.by_name.keys().copied()),
                 },
                 ast::ExperimentItem::Start(how) => {
@@ -615,8 +615,8 @@ impl Checker {
     /// The first experiment is run on to `at` after its last event; that longer run
     /// needs no grid bound here, since the analysis keeps only the times it reads
     /// when the continued grid would pass `MAX_POINTS`.
-    fn occlusion_bounds(&mut self, b: usize, at: f64, span: Span, model: &Model) {
-        let Some(eb) = model.experiments.get(b) else {
+    fn occlusion_bounds(&mut self, b: ExperimentId, at: f64, span: Span, model: &Model) {
+        let Some(eb) = model.experiments.get(b.index()) else {
             return;
         };
         if eb.until > 0.0 && at > eb.until * (1.0 + 1e-12) {
@@ -632,16 +632,16 @@ impl Checker {
         &mut self,
         name: &ast::Ident,
         experiments: &Names<ast::Experiment>,
-    ) -> Option<usize> {
+    ) -> Option<ExperimentId> {
         let found = experiments.by_name.get(name.name.as_str()).copied();
         if found.is_none() {
             self.unknown(name, "experiment", experiments.by_name.keys().copied());
         }
-        found
+        found.map(|k| ExperimentId(k as u32))
     }
 
-    fn readout_index(&mut self, name: &ast::Ident, model: &Model) -> Option<usize> {
-        let found = model.readouts.iter().position(|r| r.name == name.name);
+    fn readout_index(&mut self, name: &ast::Ident, model: &Model) -> Option<ReadoutId> {
+        let found = model.readout_named(&name.name);
         if found.is_none() {
             let names: Vec<&str> = model.readouts.iter().map(|r| r.name.as_str()).collect();
             self.unknown(name, "readout", names.into_iter());
@@ -690,7 +690,7 @@ impl Checker {
         let readout = self.readout_index(readout, model);
         let experiment = experiment?;
         let latest = stat.times()[0].max(stat.times()[1]);
-        if let Some(e) = model.experiments.get(experiment)
+        if let Some(e) = model.experiments.get(experiment.index())
             && e.until > 0.0
             && latest > e.until * (1.0 + 1e-12)
         {
@@ -711,7 +711,7 @@ impl Checker {
 /// What an experiment has so far while `extends` is resolved.
 #[derive(Clone, Debug, Default)]
 struct Resolved {
-    genotype: Option<usize>,
+    genotype: Option<GenotypeId>,
     start: Option<p::Start>,
     events: Vec<Placed>,
     run: Option<Run>,
