@@ -2,13 +2,13 @@
 //!
 //! A file is parsed a line at a time (every statement fits on one line), so an error
 //! costs only its own line and the parser goes on to report the rest. This module is
-//! the entry and the recovery: the rules `file`, `line` and `statement` of
-//! grammar/pathway.ebnf, what is kept of a broken line, and the rendering of a parse
-//! error; the rules themselves are parsed in `lexeme` (names, strings, numbers and
-//! units), `expr` (expressions), `decl` (declarations, reactions, `override` and
-//! `remove`) and `protocol` (`pk`, `readout`, genotypes, experiments and their blocks,
-//! `expect`), each function quoting its rule, and what each rule expected is an
-//! `Expected` whose prose lives in `expected`. Parsing is pure: no I/O, no name
+//! the entry and the recovery: it parses the rules `file`, `line` and `statement` of
+//! grammar/pathway.ebnf, keeps the comment of a broken line, and renders what went
+//! wrong. The other rules are parsed in `lexeme` (names, strings, numbers, units),
+//! `expr` (expressions), `decl` (declarations and reactions, `override`, `remove`) and
+//! `protocol` (`pk`, `readout`, genotypes, experiments, `expect`); each function
+//! quotes its rule. A rule that fails names an `Expected` (`expected.rs`), whose
+//! message and help are written there once. Parsing is pure: no I/O, no name
 //! resolution, and it never panics on any input.
 
 use std::cell::Cell;
@@ -32,6 +32,8 @@ pub use lexeme::{KEYWORDS, is_ident_continue, is_ident_start};
 
 /// Parses a whole file. The AST holds every line that parsed; each line that did not
 /// is reported once, with what was expected where it went wrong.
+///
+/// `file = { line newline } [ line ] ;`
 pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     let cx = Cx::new(text, file);
     let mut lines = Vec::new();
