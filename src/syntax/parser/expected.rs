@@ -8,174 +8,176 @@
 use super::expr::{MAX_DEPTH, MAX_NESTING};
 
 /// What would have been accepted where parsing stopped. Each variant names an input
-/// that stops there.
+/// that stops there, and `tests` parses each of them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Expected {
     /// What a nom combinator reports before its caller says what it wanted; every
     /// caller replaces it, so no known input shows it.
     Other,
-    /// `= 1`
+    /// Met by `= 1`
     Statement,
-    /// `let x = a b` on the command line (`--readout "a b"`).
+    /// Met by `a b` given to `parse_expr`, which parses an expression on its own (its
+    /// one caller, `units::parse_time`, keeps only whether it parsed).
     OperatorOrEnd,
-    /// `let x =`
+    /// Met by `let x =`
     Expression,
-    /// `import "a.pathway" b`
+    /// Met by `import "a.pathway" b`
     EndOfStatement,
-    /// `import synapse`
+    /// Met by `import synapse`
     FileName,
-    /// `import "synapse`
+    /// Met by `import "synapse`
     ClosingQuote,
-    /// `units length = min`
+    /// Met by `units length = min`
     Dimension,
-    /// `units time min`
+    /// Met by `units time min`
     Equals,
-    /// `units time = sec`
+    /// Met by `units time = sec`
     Unit,
-    /// `compartment = 1`
+    /// Met by `compartment = 1`
     CompartmentName,
-    /// `compartment c = big`
+    /// Met by `compartment c = big`
     Number,
-    /// `param k = 1e999`
+    /// Met by `param k = 1e999`
     FiniteNumber,
-    /// `species = 1`
+    /// Met by `species = 1`
     SpeciesName,
-    /// `species A 1`
+    /// Met by `species A 1`
     EqualsInitial,
-    /// `species A = high`
+    /// Met by `species A = high`
     Initial,
-    /// `input = 1`
+    /// Met by `input = 1`
     InputName,
-    /// `input drug 1`
+    /// Met by `input drug 1`
     EqualsValue,
-    /// `input drug = none`
+    /// Met by `input drug = none`
     Value,
-    /// `param = 1`
+    /// Met by `param = 1`
     ParamName,
-    /// `param k = 1 in (1, 2)`
+    /// Met by `param k = 1 in (1, 2)`
     OpenBracket,
-    /// `param k = 1 in [1 2]`
+    /// Met by `param k = 1 in [1 2]`
     Comma,
-    /// `param k = 1 in [1, 2`
+    /// Met by `param k = 1 in [1, 2`
     CloseBracket,
-    /// `let = 1`
+    /// Met by `let = 1`
     Name,
-    /// `let x 1`
+    /// Met by `let x 1`
     EqualsExpression,
-    /// `chain a b`
+    /// Met by `chain a b`
     Link,
-    /// `override units time = min`
+    /// Met by `override units time = min`
     Overridable,
-    /// `override A -> B @ k`
+    /// Met by `override A -> B @ k`
     LabelledReaction,
-    /// `override species A = 1, B = 2`
+    /// Met by `override species A = 1, B = 2`
     OneSpecies,
-    /// `remove reaction`
+    /// Met by `remove reaction`
     ReactionLabel,
-    /// `remove param k`
+    /// Met by `remove param k`
     Removable,
-    /// `pk drug elimination = 1 h`
+    /// Met by `pk drug elimination = 1 h`
     Absorption,
-    /// `pk drug absorption 1 h`
+    /// Met by `pk drug absorption 1 h`
     EqualsHalfLife,
-    /// `pk drug absorption = 1 h elimination = 2 h`
+    /// Met by `pk drug absorption = 1 h elimination = 2 h`
     CommaElimination,
-    /// `pk drug absorption = 1 h, = 2 h`
+    /// Met by `pk drug absorption = 1 h, = 2 h`
     Elimination,
-    /// `pk drug absorption = , elimination = 2 h`
+    /// Met by `pk drug absorption = , elimination = 2 h`
     HalfLife,
-    /// `readout = x`
+    /// Met by `readout = x`
     ReadoutName,
-    /// `genotype { }`
+    /// Met by `genotype { }`
     GenotypeName,
-    /// `genotype g { delete A }`
+    /// Met by `genotype g { delete A }`
     GenotypeItem,
-    /// `experiment { }`
+    /// Met by `experiment { }`
     ExperimentName,
-    /// `experiment e extends { }`
+    /// Met by `experiment e extends { }`
     Parent,
-    /// `experiment e { wait 1 h }`
+    /// Met by `experiment e { wait 1 h }`
     ExperimentItem,
-    /// `experiment e { start now }`
+    /// Met by `experiment e { start now }`
     Start,
-    /// `experiment e { run 1 h }`
+    /// Met by `experiment e { run 1 h }`
     Every,
-    /// `experiment e { at 0 h every 1 h set x = 1 uM }`
+    /// Met by `experiment e { at 0 h every 1 h set x = 1 uM }`
     For,
-    /// `experiment e { at 0 h add x = 1 uM }`
+    /// Met by `experiment e { at 0 h add x = 1 uM }`
     Action,
-    /// `experiment e { run every 1 min }`
+    /// Met by `experiment e { run every 1 min }`
     Time,
-    /// `experiment e { run 1 h + every 1 min }`
+    /// Met by `experiment e { run 1 h + every 1 min }`
     LaterTime,
-    /// `genotype g knockout A`
+    /// Met by `genotype g knockout A`
     OpenBrace,
-    /// `genotype g { knockout A disable r }`
+    /// Met by `genotype g { knockout A disable r }`
     SemicolonOrBrace,
-    /// `knockout A disable r` on a line of a block
+    /// Met by `knockout A disable r` on a line of its own in a block
     SemicolonOrEnd,
     /// A line of a block where the item parsers would ask for more input; they parse
     /// complete lines, so no known input shows it.
     Item,
-    /// `expect occlusion ket, am580`
+    /// Met by `expect occlusion ket, am580`
     OpenParenOcclusion,
-    /// `expect occlusion(ket am580, fEPSP at 3 h) > 0.5`
+    /// Met by `expect occlusion(ket am580, fEPSP at 3 h) > 0.5`
     SecondExperiment,
-    /// `expect occlusion(ket, am580 fEPSP at 3 h) > 0.5`
+    /// Met by `expect occlusion(ket, am580 fEPSP at 3 h) > 0.5`
     CommaReadout,
-    /// `expect occlusion(ket, am580, fEPSP) > 0.5`
+    /// Met by `expect occlusion(ket, am580, fEPSP) > 0.5`
     AtTime,
-    /// `let x = (a + b`
+    /// Met by `let x = (a + b`
     CloseParen,
-    /// `expect ket: fEPSP at 1 h = 3`
+    /// Met by `expect ket: fEPSP at 1 h = 3`
     Comparison,
-    /// `expect ket: fEPSP at 1 h > high`
+    /// Met by `expect ket: fEPSP at 1 h > high`
     ValueOrMeasure,
-    /// `expect ket: fEPSP at 1 h ≈ 3`
+    /// Met by `expect ket: fEPSP at 1 h ≈ 3`
     Within,
-    /// `expect ket: fEPSP at 1 h ≈ 3 within ten`
+    /// Met by `expect ket: fEPSP at 1 h ≈ 3 within ten`
     Tolerance,
-    /// `expect ket fEPSP at 1 h > 3`
+    /// Met by `expect ket fEPSP at 1 h > 3`
     Colon,
-    /// `expect ket: max fEPSP [0 h, 1 h] > 3`
+    /// Met by `expect ket: max fEPSP [0 h, 1 h] > 3`
     Over,
-    /// `expect ket: fEPSP from 0 h 1 h > 3`
+    /// Met by `expect ket: fEPSP from 0 h 1 h > 3`
     To,
-    /// `expect ket: fEPSP > 3`
+    /// Met by `expect ket: fEPSP > 3`
     Stat,
-    /// `r: @ k`
+    /// Met by `r: @ k`
     SpeciesOrArrow,
-    /// `A B -> C @ k`
+    /// Met by `A B -> C @ k`
     PlusOrArrow,
-    /// `A -> B @`
+    /// Met by `A -> B @`
     RateConstant,
-    /// `A <-> B @ kf,`
+    /// Met by `A <-> B @ kf,`
     ReverseRateConstant,
-    /// `A -> B ;`
+    /// Met by `A -> B ;`
     RateLaw,
-    /// `A ->`
+    /// Met by `A ->`
     ProductOrRate,
-    /// `A -> B`
+    /// Met by `A -> B`
     PlusOrRate,
-    /// `A + -> B @ k`
+    /// Met by `A + -> B @ k`
     Species,
-    /// `A + 4294967296 B -> C @ k` (a first term this large is no statement at all)
+    /// Met by `A + 4294967296 B -> C @ k` (a first term this large is no statement at all)
     Stoichiometry,
-    /// `2 -> B @ k`
+    /// Met by `2 -> B @ k`
     SpeciesAfterStoichiometry,
-    /// `let x = a +`
+    /// Met by `let x = a +`
     Operand,
-    /// `let x = a ^`
+    /// Met by `let x = a ^`
     Exponent,
-    /// `)` on the command line (`--readout ")"`)
+    /// Met by `)` given to `parse_expr`; inside a file, the rule that asked for an
+    /// expression names what it wanted instead.
     Atom,
-    /// `let x = f(a, )`
+    /// Met by `let x = f(a, )`
     Argument,
-    /// `let x = f(a b)`
+    /// Met by `let x = f(a b)`
     CommaOrParen,
-    /// 65 parentheses around a sum (see `MAX_NESTING`)
+    /// Met by 65 parentheses around a sum (see `MAX_NESTING`)
     Shallower,
-    /// a sum of 257 terms (see `MAX_DEPTH`)
+    /// Met by a sum of 257 terms (see `MAX_DEPTH`)
     Shorter,
 }
 

@@ -15,7 +15,7 @@ use crate::syntax::span::Span;
 
 /// Words that begin a statement; they cannot start a reaction.
 ///
-/// `keyword = "import" | "units" | … | "remove" ;`
+/// `keyword = "import" | "units" | "compartment" | "species" | "input" | "param" | "let" | "chain" | "pk" | "readout" | "genotype" | "experiment" | "expect" | "override" | "remove" ;`
 pub const KEYWORDS: &[&str] = &[
     "import",
     "units",

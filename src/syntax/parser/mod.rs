@@ -32,8 +32,6 @@ pub use lexeme::{KEYWORDS, is_ident_continue, is_ident_start};
 
 /// Parses a whole file. The AST holds every line that parsed; each line that did not
 /// is reported once, with what was expected where it went wrong.
-///
-/// `file = { line newline } [ line ] ;`
 pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     let cx = Cx::new(text, file);
     let mut lines = Vec::new();
