@@ -145,41 +145,14 @@ impl BaseUnits {
 /// or the time is negative or not finite. `file` only names where the text came from,
 /// for the parser's spans.
 pub fn parse_time(file: crate::syntax::FileId, text: &str, units: &BaseUnits) -> Option<f64> {
-    use crate::syntax::ast::{BinOp, Expr, ExprKind, Quantity};
-    // The expression parser reads the sum; a time has no parentheses, and without them
-    // a tree of `+` over numbers is exactly a `time`.
-    if text.contains('(') {
-        return None;
-    }
-    let expr = crate::syntax::parse_expr(file, text).ok()?;
-    let term = |q: &Quantity| match &q.unit {
-        None => Some(q.number.value),
-        Some(u) if dim(u) == Dim::TIME => Some(q.number.value * units.factor(u)),
-        Some(_) => None,
-    };
-    // The terms in written order, left to right, as `time` lists them. A quantity of a
-    // file may carry its own minus (`-1 h`), which an expression reads as a negation.
-    fn terms<'e>(e: &'e Expr, out: &mut Vec<(bool, &'e Quantity)>) -> Option<()> {
-        match &e.kind {
-            ExprKind::Number(q) => out.push((false, q)),
-            ExprKind::Neg(inner) => match &inner.kind {
-                ExprKind::Number(q) => out.push((true, q)),
-                _ => return None,
-            },
-            ExprKind::Binary(BinOp::Add, a, b) => {
-                terms(a, out)?;
-                terms(b, out)?;
-            }
-            _ => return None,
-        }
-        Some(())
-    }
-    let mut list = Vec::new();
-    terms(&expr, &mut list)?;
+    let time = crate::syntax::parse_time(file, text).ok()?;
     let mut value = 0.0;
-    for (negated, q) in list {
-        let v = term(q)?;
-        value += if negated { -v } else { v };
+    for q in &time.terms {
+        value += match &q.unit {
+            None => q.number.value,
+            Some(u) if dim(u) == Dim::TIME => q.number.value * units.factor(u),
+            Some(_) => return None,
+        };
     }
     (value.is_finite() && value >= 0.0).then_some(value)
 }

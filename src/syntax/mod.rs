@@ -10,6 +10,6 @@ mod printer;
 pub mod span;
 
 pub use diagnostic::{Diagnostic, Severity, render};
-pub use parser::{KEYWORDS, is_ident_continue, is_ident_start, parse, parse_expr};
+pub use parser::{KEYWORDS, is_ident_continue, is_ident_start, parse, parse_expr, parse_time};
 pub use printer::{print, print_expr, print_stmt};
 pub use span::{FileId, SourceFile, Sources, Span, Spanned};

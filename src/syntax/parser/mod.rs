@@ -94,6 +94,19 @@ pub fn parse_expr(file: FileId, text: &str) -> Result<Expr, Diagnostic> {
     }
 }
 
+/// Parses `text` alone as a `time` (`7 d + 4 h`), the rule an experiment's times are
+/// written in, for a time given outside a file: a flag's value, a manifest's key.
+pub fn parse_time(file: FileId, text: &str) -> Result<Time, Diagnostic> {
+    let cx = Cx::new(text, file);
+    let body = text.trim_end_matches(['\n', '\r']);
+    match cx.time(ws(body)) {
+        Ok((rest, t)) if ws(rest).is_empty() => Ok(t),
+        Ok((rest, _)) => Err(cx.error(body, PError::new(ws(rest), Expected::OperatorOrEnd))),
+        Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(cx.error(body, e)),
+        Err(nom::Err::Incomplete(_)) => Err(cx.error(body, PError::new("", Expected::Time))),
+    }
+}
+
 /// Where parsing failed and what would have been accepted there.
 #[derive(Clone, Debug)]
 pub struct PError<'a> {

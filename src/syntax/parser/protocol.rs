@@ -177,7 +177,7 @@ impl<'s> Cx<'s> {
     }
 
     /// `time = quantity { "+" quantity } ;`
-    fn time(&self, i: &'s str) -> PResult<'s, Time> {
+    pub(super) fn time(&self, i: &'s str) -> PResult<'s, Time> {
         let (mut rest, first) = expect(i, Expected::Time, |i| self.quantity(i))?;
         let mut terms = vec![first];
         while let Some(after) = ws(rest).strip_prefix('+') {
