@@ -93,6 +93,30 @@ pub struct Change {
     pub hypothesis: String,
 }
 
+impl Comparison {
+    /// The first hypothesis's prediction of every experiment of `base` (its model), in
+    /// the model's order, as the comparison ran them; else, for the first experiment
+    /// that could not be run, why.
+    pub fn base_predictions(&self, base: &Model) -> Result<Vec<Prediction>, String> {
+        base.experiments
+            .iter()
+            .map(|e| {
+                self.predictions
+                    .first()
+                    .and_then(|p| p.get(&e.name))
+                    .cloned()
+                    .ok_or_else(|| {
+                        self.run_errors
+                            .first()
+                            .and_then(|errors| errors.get(&e.name))
+                            .map_or("its run was not kept", String::as_str)
+                            .to_string()
+                    })
+            })
+            .collect()
+    }
+}
+
 impl Changes {
     pub fn is_empty(&self) -> bool {
         self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()

@@ -96,6 +96,14 @@ pub struct Partial {
 }
 
 impl Partial {
+    /// The records of a shard as `run --out` wrote them, read back and checked (see
+    /// [`Partial::check`]); the error says what is wrong with them.
+    pub fn from_json(text: &str) -> Result<Partial, String> {
+        let partial: Partial = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        partial.check()?;
+        Ok(partial)
+    }
+
     /// Whether these records are what `run` writes: this version's schema, a shard K/N
     /// with 1 ≤ K ≤ N, and every sample one of the shard's, with a value of every sampled
     /// parameter and a verdict slot for every hypothesis and expectation. A file edited by

@@ -361,7 +361,10 @@ impl Ui {
         if let Some((path, readouts)) = plot {
             self.plot_runs(path, readouts, model, &predictions)?;
         }
-        let text = table::write_runs(&runs(&checked, &predictions), format.into());
+        let text = table::write_runs(
+            &table::experiment_runs(&checked, &predictions),
+            format.into(),
+        );
         Ok(self.emit(out, &text)?)
     }
 
@@ -741,19 +744,13 @@ impl Ui {
             let text = FsLoader.load(path).map_err(|reason| {
                 self.error(&format!("cannot read `{}`: {reason}", path.display()))
             })?;
-            let partial: pathrules::analysis::ensemble::Partial = serde_json::from_str(&text)
-                .map_err(|e| {
+            let partial =
+                pathrules::analysis::ensemble::Partial::from_json(&text).map_err(|e| {
                     self.error(&format!(
                         "`{}` is not the records of an ensemble shard: {e}",
                         path.display()
                     ))
                 })?;
-            partial.check().map_err(|e| {
-                self.error(&format!(
-                    "`{}` is not the records of an ensemble shard: {e}",
-                    path.display()
-                ))
-            })?;
             partials.push(partial);
         }
         let summary =
@@ -921,24 +918,13 @@ impl Ui {
         // The base hypothesis's verdicts and predictions, as compare ran them.
         let base = &hypotheses[0].checked;
         let verdicts = comparison.verdicts.first().cloned().unwrap_or_default();
-        let mut predictions = Vec::new();
-        for e in &base.model.experiments {
-            match comparison.predictions.first().and_then(|p| p.get(&e.name)) {
-                Some(p) => predictions.push(p.clone()),
-                None => {
-                    let why = comparison
-                        .run_errors
-                        .first()
-                        .and_then(|errors| errors.get(&e.name))
-                        .map_or("its run was not kept", String::as_str);
-                    return Err(self.error(&format!(
-                        "the report needs every experiment of the base hypothesis `{}`, and \
-                         one could not be run: {why}",
-                        hypotheses[0].name
-                    )));
-                }
-            }
-        }
+        let predictions = comparison.base_predictions(&base.model).map_err(|why| {
+            self.error(&format!(
+                "the report needs every experiment of the base hypothesis `{}`, and one \
+                 could not be run: {why}",
+                hypotheses[0].name
+            ))
+        })?;
         let names: Vec<&str> = hypotheses.iter().map(|h| h.name.as_str()).collect();
         let title = format!("pathrules report: {}", names.join(", "));
         let html = pathrules::output::report::html(&pathrules::output::report::Report {
@@ -1147,38 +1133,6 @@ impl Ui {
             }
         }
     }
-}
-
-/// The table of `run --experiment`: each prediction's species, then inputs (the drug
-/// levels the schedule sets), then readouts at every output time.
-fn runs<'a>(
-    checked: &Checked,
-    predictions: &'a [pathrules::experiment::Prediction],
-) -> Vec<table::Run<'a>> {
-    let model = &checked.model;
-    let mut variables = checked.system.species_names().to_vec();
-    variables.extend(model.inputs.iter().map(|i| i.name.clone()));
-    variables.extend(model.readouts.iter().map(|r| r.name.clone()));
-    predictions
-        .iter()
-        .map(|p| table::Run {
-            experiment: &p.experiment,
-            genotype: p.genotype.as_deref().unwrap_or(""),
-            series: Series {
-                time_unit: model.units.time.as_str(),
-                concentration_unit: model.units.concentration.as_str(),
-                variables: variables.clone(),
-                times: p.times.clone(),
-                values: p
-                    .states
-                    .iter()
-                    .zip(&p.inputs)
-                    .zip(&p.readouts)
-                    .map(|((y, u), r)| y.iter().chain(u).chain(r).copied().collect())
-                    .collect(),
-            },
-        })
-        .collect()
 }
 
 /// The median of `v`, which is not empty (the upper one of an even count).

@@ -7,6 +7,9 @@
 
 use serde::Serialize;
 
+use crate::Checked;
+use crate::experiment::Prediction;
+
 /// Version of the JSON layout of tables and of the comparison (`output::compare::json`);
 /// raised whenever a field changes meaning. The ensemble's records have their own,
 /// `analysis::ensemble::SCHEMA_VERSION`.
@@ -45,6 +48,35 @@ pub struct Run<'a> {
     pub experiment: &'a str,
     pub genotype: &'a str,
     pub series: Series<'a>,
+}
+
+/// The table of `run --experiment`: each prediction's species, then inputs (the drug
+/// levels the schedule sets), then readouts at every output time.
+pub fn experiment_runs<'a>(checked: &Checked, predictions: &'a [Prediction]) -> Vec<Run<'a>> {
+    let model = &checked.model;
+    let mut variables = checked.system.species_names().to_vec();
+    variables.extend(model.inputs.iter().map(|i| i.name.clone()));
+    variables.extend(model.readouts.iter().map(|r| r.name.clone()));
+    predictions
+        .iter()
+        .map(|p| Run {
+            experiment: &p.experiment,
+            genotype: p.genotype.as_deref().unwrap_or(""),
+            series: Series {
+                time_unit: model.units.time.as_str(),
+                concentration_unit: model.units.concentration.as_str(),
+                variables: variables.clone(),
+                times: p.times.clone(),
+                values: p
+                    .states
+                    .iter()
+                    .zip(&p.inputs)
+                    .zip(&p.readouts)
+                    .map(|((y, u), r)| y.iter().chain(u).chain(r).copied().collect())
+                    .collect(),
+            },
+        })
+        .collect()
 }
 
 /// The runs of several experiments in one table.
