@@ -289,6 +289,30 @@ fn spread(ka: f64, ke: f64, d: f64) -> f64 {
     }
 }
 
+/// A compiled system with no protocol, as a solver's problem: its inputs at their
+/// values. This stage joins the two stages before it, so the ode stage never names the
+/// solver's trait.
+impl solve::Problem for System {
+    fn dim(&self) -> usize {
+        System::dim(self)
+    }
+    fn rhs(&self, _t: f64, y: &[f64], dy: &mut [f64]) {
+        System::rhs(self, y, dy)
+    }
+    fn jacobian(&self, _t: f64, y: &[f64], jac: &mut [f64]) {
+        System::jacobian(self, y, jac)
+    }
+    fn jacobian_pattern(&self) -> Vec<(usize, usize)> {
+        System::jacobian_pattern(self)
+    }
+    fn jacobian_values(&self, _t: f64, y: &[f64], values: &mut [f64]) {
+        self.jacobian_values_with(&self.inputs, y, values)
+    }
+    fn component_name(&self, i: usize) -> &str {
+        self.species_names().get(i).map(String::as_str).unwrap_or("?")
+    }
+}
+
 /// A system under a protocol: its own input values (the steps so far) plus the doses,
 /// summed from where the current segment starts. The compiled system is borrowed,
 /// never copied.

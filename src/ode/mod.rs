@@ -806,27 +806,6 @@ fn with_scratch<T>(len: usize, f: impl FnOnce(&mut [f64]) -> T) -> T {
     })
 }
 
-impl crate::solve::Problem for System {
-    fn dim(&self) -> usize {
-        System::dim(self)
-    }
-    fn rhs(&self, _t: f64, y: &[f64], dy: &mut [f64]) {
-        System::rhs(self, y, dy)
-    }
-    fn jacobian(&self, _t: f64, y: &[f64], jac: &mut [f64]) {
-        System::jacobian(self, y, jac)
-    }
-    fn jacobian_pattern(&self) -> Vec<(usize, usize)> {
-        System::jacobian_pattern(self)
-    }
-    fn jacobian_values(&self, _t: f64, y: &[f64], values: &mut [f64]) {
-        self.jacobian_values_with(&self.inputs, y, values)
-    }
-    fn component_name(&self, i: usize) -> &str {
-        self.names.get(i).map(String::as_str).unwrap_or("?")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
