@@ -309,7 +309,10 @@ impl solve::Problem for System {
         self.jacobian_values_with(&self.inputs, y, values)
     }
     fn component_name(&self, i: usize) -> &str {
-        self.species_names().get(i).map(String::as_str).unwrap_or("?")
+        self.species_names()
+            .get(i)
+            .map(String::as_str)
+            .unwrap_or("?")
     }
 }
 
