@@ -247,21 +247,9 @@ fn no_number(
 
 /// Whether readout `r` reads `baseline(...)`, itself or through the readouts it reads.
 fn readout_reads_baseline(model: &Model, r: ReadoutId) -> bool {
-    let mut stack = vec![r.index()];
-    let mut seen = vec![false; model.readouts.len()];
-    while let Some(k) = stack.pop() {
-        if std::mem::replace(&mut seen[k], true) {
-            continue;
-        }
-        for v in model.readouts[k].expr.vars() {
-            match v {
-                Var::Baseline(_) => return true,
-                Var::Readout(j) => stack.push(j as usize),
-                _ => {}
-            }
-        }
-    }
-    false
+    readout_vars(model, r)
+        .iter()
+        .any(|v| matches!(v, Var::Baseline(_)))
 }
 
 fn measure(runs: &mut Runs, m: Measure) -> Result<f64, ExperimentError> {
@@ -371,6 +359,18 @@ fn drugs(e: &Experiment) -> Vec<Var> {
 
 /// The species, lets and inputs a readout reads, through the readouts it reads.
 fn readout_reads(model: &Model, r: ReadoutId) -> Vec<Var> {
+    let mut out: Vec<Var> = readout_vars(model, r)
+        .into_iter()
+        .filter(|v| matches!(v, Var::Species(_) | Var::Let(_) | Var::Input(_)))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Every name readout `r` reads, itself or through the readouts it reads (each readout
+/// walked once), the readouts themselves left out.
+fn readout_vars(model: &Model, r: ReadoutId) -> Vec<Var> {
     let mut out = Vec::new();
     let mut stack = vec![r.index()];
     let mut seen = vec![false; model.readouts.len()];
@@ -381,13 +381,10 @@ fn readout_reads(model: &Model, r: ReadoutId) -> Vec<Var> {
         for v in model.readouts[k].expr.vars() {
             match v {
                 Var::Readout(j) => stack.push(j as usize),
-                Var::Species(_) | Var::Let(_) | Var::Input(_) => out.push(v),
-                _ => {}
+                other => out.push(other),
             }
         }
     }
-    out.sort();
-    out.dedup();
     out
 }
 
