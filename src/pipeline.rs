@@ -3,10 +3,13 @@
 //! chains and compiles (stages 1–4), `check_hypothesis` does the same for a hypothesis
 //! with the files it is judged on, `finish` is stages 3–4 on a model already checked,
 //! and `simulate` integrates the compiled system from its initial state (stage 5).
+//! `Checked::with_params` is the one way to set a parameter set: it sets the free
+//! parameters, derives the others and writes both into the model and the system.
 //! Nothing here reads a file but through the `Loader` it is given. It sits above the
 //! stages: they read the `Checked` it makes (the analysis stage judges one) but call
 //! nothing here.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::model::{self, Loaded, Loader, Model};
@@ -19,6 +22,78 @@ pub struct Checked {
     pub model: Model,
     pub network: network::Network,
     pub system: ode::System,
+}
+
+/// Why a parameter set could not be set: a name that is no free parameter of the
+/// model, or a value (given or derived) that is not a finite number.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DeriveError {
+    /// No parameter of the model has this name.
+    Unknown { name: String },
+    /// The parameter is derived: its value follows from the free ones.
+    Derived { name: String },
+    /// The value given for a free parameter is not a finite number.
+    NotFiniteGiven { name: String, value: f64 },
+    /// A derived parameter's formula gives no finite number for this set.
+    NotFinite { name: String, value: f64 },
+}
+
+impl std::fmt::Display for DeriveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeriveError::Unknown { name } => write!(f, "the model has no parameter `{name}`"),
+            DeriveError::Derived { name } => write!(
+                f,
+                "`{name}` is a derived parameter: its value follows from the parameters its formula reads"
+            ),
+            DeriveError::NotFiniteGiven { name, value } => {
+                write!(
+                    f,
+                    "the value {value} given for `{name}` is not a finite number"
+                )
+            }
+            DeriveError::NotFinite { name, value } => write!(
+                f,
+                "the derived parameter `{name}` is {value} for these values, not a finite number"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DeriveError {}
+
+impl Checked {
+    /// This model with the free parameters named in `values` set (in base units) and
+    /// every derived parameter computed again from them, in dependency order; the
+    /// values are written into both the model and the compiled system. Parameters not
+    /// named keep their values. A genotype's `set` still applies on top, when an
+    /// experiment of that genotype runs: the derived values are the base set's.
+    pub fn with_params(&self, values: &BTreeMap<String, f64>) -> Result<Checked, DeriveError> {
+        let mut out = self.clone();
+        for (name, &value) in values {
+            let Some(p) = out.model.params.iter_mut().find(|p| &p.name == name) else {
+                return Err(DeriveError::Unknown { name: name.clone() });
+            };
+            if p.formula.is_some() {
+                return Err(DeriveError::Derived { name: name.clone() });
+            }
+            if !value.is_finite() {
+                return Err(DeriveError::NotFiniteGiven {
+                    name: name.clone(),
+                    value,
+                });
+            }
+            p.value = value;
+        }
+        out.model.derive().map_err(|e| DeriveError::NotFinite {
+            name: e.name,
+            value: e.value,
+        })?;
+        for (slot, p) in out.system.params.iter_mut().zip(&out.model.params) {
+            *slot = p.value;
+        }
+        Ok(out)
+    }
 }
 
 /// Everything `pathrules check` does: load, check names and units, build the graphs,

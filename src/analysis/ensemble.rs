@@ -18,9 +18,9 @@ use serde::{Deserialize, Serialize};
 
 use super::compare::Hypothesis;
 use super::{Runs, Tick, judge};
-use crate::Checked;
 use crate::experiment::{ExperimentError, ExperimentErrorKind, SteadyStateError};
 use crate::solve::{Method, Settings, SolveErrorKind, Where};
+use crate::{Checked, DeriveError};
 
 /// Version of the ensemble's records (a shard's JSON, what `merge` reads back); raised
 /// whenever a field changes meaning. 2: a failed sample carries its typed cause, which
@@ -314,12 +314,12 @@ pub fn run(
                 let mut failed = Vec::new();
                 let mut causes = Vec::new();
                 let mut retried = Vec::new();
-                for (v, p, f, r) in judged {
+                for ((v, p, f, r), h) in judged.into_iter().zip(hypotheses) {
                     values.push(v);
                     passes.push(p);
-                    // The ensemble's settings are the manifest's.
-                    failed.push(f.as_ref().map(|e| e.at(Where::Manifest).to_string()));
-                    causes.push(f.as_ref().map(Cause::of));
+                    failed.push(f.as_ref().map(Failure::message));
+                    let unit = h.checked.model.units.time.as_str();
+                    causes.push(f.as_ref().map(|f| f.cause(unit)));
                     retried.push(r);
                 }
                 if let Some(tick) = tick {
@@ -348,7 +348,7 @@ pub fn run(
                     .model
                     .params
                     .iter()
-                    .filter(|p| ranges.contains_key(&p.name))
+                    .filter(|p| p.formula.is_none() && ranges.contains_key(&p.name))
                     .map(|p| p.name.clone())
                     .collect()
             })
@@ -369,12 +369,44 @@ pub fn run(
 /// pool in the hundreds: a failure of the numerics, not a verdict on the draw.
 pub const RETRY_TIGHTER: f64 = 100.0;
 
-type Judged = (
-    Vec<Option<f64>>,
-    Vec<Option<bool>>,
-    Option<ExperimentError>,
-    bool,
-);
+type Judged = (Vec<Option<f64>>, Vec<Option<bool>>, Option<Failure>, bool);
+
+/// Why a sample of one hypothesis failed: an experiment stopped, or the draw gave a
+/// derived parameter no finite value, so nothing was run.
+#[derive(Clone, Debug)]
+enum Failure {
+    Experiment(ExperimentError),
+    Derive(DeriveError),
+}
+
+impl Failure {
+    /// The message a record keeps: at the manifest's settings, the ensemble's.
+    fn message(&self) -> String {
+        match self {
+            Failure::Experiment(e) => e.at(Where::Manifest).to_string(),
+            Failure::Derive(e) => e.to_string(),
+        }
+    }
+
+    fn cause(&self, time_unit: &str) -> Cause {
+        match self {
+            Failure::Experiment(e) => Cause::of(e),
+            Failure::Derive(e) => Cause {
+                experiment: None,
+                genotype: None,
+                time_unit: time_unit.to_string(),
+                kind: CauseKind::Derived {
+                    param: match e {
+                        DeriveError::Unknown { name }
+                        | DeriveError::Derived { name }
+                        | DeriveError::NotFiniteGiven { name, .. }
+                        | DeriveError::NotFinite { name, .. } => name.clone(),
+                    },
+                },
+            },
+        }
+    }
+}
 
 /// One hypothesis under one draw of parameters, judged again at tighter tolerances if
 /// an experiment fails and `retry` is set.
@@ -386,8 +418,9 @@ fn judge_sample(
     retry: bool,
 ) -> Judged {
     let (values, passes, failed) = judge_at(checked, params, rows, settings);
+    // A derived parameter without a value fails at every tolerance.
     let error = match failed {
-        Some(error) if retry => error,
+        Some(error @ Failure::Experiment(_)) if retry => error,
         failed => return (values, passes, failed, false),
     };
     let tighter = Settings {
@@ -408,14 +441,30 @@ fn judge_at(
     params: &BTreeMap<String, f64>,
     rows: &[String],
     settings: &Settings,
-) -> (Vec<Option<f64>>, Vec<Option<bool>>, Option<ExperimentError>) {
-    let mut sampled = checked.clone();
-    for (k, p) in checked.model.params.iter().enumerate() {
-        if let Some(v) = params.get(&p.name) {
-            sampled.system.params[k] = *v;
-            sampled.model.params[k].value = *v;
+) -> (Vec<Option<f64>>, Vec<Option<bool>>, Option<Failure>) {
+    // A parameter ranged in another hypothesis, or derived in this one, is not this
+    // hypothesis's to set.
+    let mine: BTreeMap<String, f64> = params
+        .iter()
+        .filter(|(name, _)| {
+            checked
+                .model
+                .params
+                .iter()
+                .any(|p| &p.name == *name && p.formula.is_none())
+        })
+        .map(|(name, v)| (name.clone(), *v))
+        .collect();
+    let sampled = match checked.with_params(&mine) {
+        Ok(sampled) => sampled,
+        Err(e) => {
+            return (
+                vec![None; rows.len()],
+                vec![None; rows.len()],
+                Some(Failure::Derive(e)),
+            );
         }
-    }
+    };
     let mut runs = Runs::new(&sampled, settings);
     let verdicts = judge(&mut runs);
     let mut values = vec![None; rows.len()];
@@ -427,7 +476,7 @@ fn judge_at(
             continue;
         };
         if let Some(e) = &v.error {
-            failed.get_or_insert_with(|| e.clone());
+            failed.get_or_insert_with(|| Failure::Experiment(e.clone()));
         }
         values[row] = v.value.is_finite().then_some(v.value);
         passes[row] = Some(v.pass);
@@ -603,6 +652,8 @@ pub enum CauseKind {
         method: Method,
         failure: SolveCause,
     },
+    /// The draw gave the derived parameter `param` no finite value: nothing ran.
+    Derived { param: String },
 }
 
 /// What stopped the solver, as in [`SolveErrorKind`] without its numbers.
@@ -709,6 +760,12 @@ impl std::fmt::Display for Cause {
         let unit = &self.time_unit;
         let experiment = self.experiment.as_deref().unwrap_or_default();
         let (steady, method, failure) = match &self.kind {
+            CauseKind::Derived { param } => {
+                return write!(
+                    f,
+                    "the derived parameter `{param}` is not a finite number for the values drawn"
+                );
+            }
             CauseKind::NotSteady { species } => {
                 return write!(
                     f,

@@ -36,11 +36,13 @@ pub fn check(files: &[ast::File]) -> Result<Model, Vec<Diagnostic>> {
     let applied = cx.apply_diffs(&written);
     let stmts: Vec<&Stmt> = applied.iter().collect();
     cx.units(&stmts);
-    let model = cx.build(&stmts);
+    let mut model = cx.build(&stmts);
     // Dimensions are checked only once every name resolves, so an unknown name is
     // reported once, not again as a quantity of unknown kind.
     if cx.errors.is_empty() {
-        super::dims::check(&stmts, &model, &mut cx.errors);
+        for (id, dim) in super::dims::check(&stmts, &model, &mut cx.errors) {
+            model.params[id.index()].dim = Some(dim);
+        }
     }
     if cx.errors.is_empty() {
         Ok(model)
@@ -146,6 +148,7 @@ impl Checker {
             baselines: Vec::new(),
             experiments: Vec::new(),
             expectations: Vec::new(),
+            derivation: Vec::new(),
         };
 
         // Declare every name first, so uses may come before definitions and across
@@ -232,14 +235,34 @@ impl Checker {
             });
         }
         for p in &param_decls {
-            let value = self.quantity(&p.value, None);
-            let range = p.range.as_ref().and_then(|r| self.range(p, r, value));
+            let (value, formula, range, dim) = match &p.value {
+                ast::ParamValue::Quantity(q) => {
+                    let value = self.quantity(q, None);
+                    let range = p.range.as_ref().and_then(|r| self.range(q, r, value));
+                    (value, None, range, q.unit.as_ref().map(units::dim))
+                }
+                ast::ParamValue::Formula(e) => {
+                    if let Some(r) = &p.range {
+                        self.errors.push(CheckError::DerivedHasRange {
+                            span: r.span,
+                            name: p.name.name.clone(),
+                        });
+                    }
+                    let formula = Derived {
+                        expr: self.expr(e),
+                        span: e.span,
+                    };
+                    // Its value is derived below and its dimension found by `dims`.
+                    (f64::NAN, Some(formula), None, None)
+                }
+            };
             model.params.push(Param {
                 name: p.name.name.clone(),
                 value,
+                formula,
                 range,
                 note: p.note.as_ref().map(|n| n.text.clone()),
-                dim: p.value.unit.as_ref().map(units::dim),
+                dim,
                 span: p.name.span,
             });
         }
@@ -264,6 +287,20 @@ impl Checker {
                 name: l.name.name.clone(),
                 expr,
                 span: l.name.span,
+            });
+        }
+        // Derived before the reactions are built: a mass-action constant's sign is
+        // checked at its value.
+        model.derivation = self.derivation_order(&model);
+        if self.errors.is_empty()
+            && let Err(e) = model.derive()
+            && let Some(formula) = &model.params[e.param.index()].formula
+        {
+            self.errors.push(CheckError::DerivedNotFinite {
+                span: formula.span,
+                name: e.name,
+                value: e.value,
+                reads: reads_shown(&model, &formula.expr),
             });
         }
         for stmt in stmts {
@@ -350,6 +387,92 @@ impl Checker {
         order.into_iter().map(|k| lets[k]).collect()
     }
 
+    /// The derived parameters and the lets in an order each can be evaluated in,
+    /// reporting every cycle through a derived parameter at its first member's name
+    /// (a cycle of lets alone is reported by `order_lets`).
+    fn derivation_order(&mut self, model: &Model) -> Vec<Var> {
+        let nodes: Vec<Var> = (0..model.params.len())
+            .filter(|&k| model.params[k].formula.is_some())
+            .map(|k| Var::Param(ParamId(k as u32)))
+            .chain((0..model.lets.len()).map(|k| Var::Let(LetId(k as u32))))
+            .collect();
+        let index: HashMap<Var, usize> = nodes.iter().enumerate().map(|(k, v)| (*v, k)).collect();
+        let deps: Vec<Vec<usize>> = nodes
+            .iter()
+            .map(|v| {
+                let e = match v {
+                    Var::Param(id) => model.params[id.index()].formula.as_ref().map(|d| &d.expr),
+                    Var::Let(id) => Some(&model.lets[id.index()].expr),
+                    _ => None,
+                };
+                let mut d = Vec::new();
+                if let Some(e) = e {
+                    e.visit_vars(&mut |v| {
+                        if let Some(&k) = index.get(&v) {
+                            d.push(k);
+                        }
+                    });
+                }
+                d
+            })
+            .collect();
+        let span = |v: Var| match v {
+            Var::Let(id) => Some(model.lets[id.index()].span),
+            Var::Param(id) => Some(model.params[id.index()].span),
+            _ => None,
+        };
+        // Depth-first post-order; 0 = unvisited, 1 = on the stack, 2 = done.
+        let mut state = vec![0u8; nodes.len()];
+        let mut reported = vec![false; nodes.len()];
+        let mut order = Vec::new();
+        for start in 0..nodes.len() {
+            if state[start] != 0 {
+                continue;
+            }
+            state[start] = 1;
+            let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+            while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+                let Some(&dep) = deps[node].get(*next) else {
+                    state[node] = 2;
+                    order.push(nodes[node]);
+                    stack.pop();
+                    continue;
+                };
+                *next += 1;
+                match state[dep] {
+                    0 => {
+                        state[dep] = 1;
+                        stack.push((dep, 0));
+                    }
+                    1 => {
+                        let from = stack.iter().position(|&(n, _)| n == dep).unwrap_or(0);
+                        let mut cycle: Vec<usize> = stack[from..].iter().map(|&(n, _)| n).collect();
+                        let through_param =
+                            cycle.iter().any(|&n| matches!(nodes[n], Var::Param(_)));
+                        if through_param && !cycle.iter().any(|&n| reported[n]) {
+                            // Told from the member written first, where it is reported.
+                            let first = (0..cycle.len())
+                                .min_by_key(|&k| span(nodes[cycle[k]]).map(|s| (s.file, s.start)))
+                                .unwrap_or(0);
+                            cycle.rotate_left(first);
+                            let mut names: Vec<String> = cycle
+                                .iter()
+                                .map(|&n| model.var_name(nodes[n]).to_string())
+                                .collect();
+                            names.push(names[0].clone());
+                            if let Some(span) = span(nodes[cycle[0]]) {
+                                self.errors.push(CheckError::DerivedCycle { span, names });
+                            }
+                        }
+                        cycle.iter().for_each(|&n| reported[n] = true);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        order
+    }
+
     fn lookup(&mut self, name: &ast::Ident) -> Option<Var> {
         if let Some((var, _)) = self.symbols.get(&name.name) {
             return Some(*var);
@@ -397,10 +520,10 @@ impl Checker {
         value
     }
 
-    fn range(&mut self, p: &ast::Param, r: &ast::Range, value: f64) -> Option<(f64, f64)> {
+    fn range(&mut self, q: &ast::Quantity, r: &ast::Range, value: f64) -> Option<(f64, f64)> {
         // A range without a unit is in the value's unit.
-        let unit = r.unit.as_ref().or(p.value.unit.as_ref());
-        if let (Some(ru), Some(vu)) = (&r.unit, &p.value.unit)
+        let unit = r.unit.as_ref().or(q.unit.as_ref());
+        if let (Some(ru), Some(vu)) = (&r.unit, &q.unit)
             && units::dim(ru) != units::dim(vu)
         {
             self.errors.push(CheckError::RangeUnitDisagrees {
@@ -424,7 +547,7 @@ impl Checker {
         {
             Some(format!(
                 "the value {} lies outside [{}, {}]",
-                p.value.number.text, r.lo.text, r.hi.text
+                q.number.text, r.lo.text, r.hi.text
             ))
         } else {
             None
@@ -676,6 +799,27 @@ fn names_in<'a>(e: &'a ast::Expr, f: &mut dyn FnMut(&'a str)) {
         }
         ast::ExprKind::Call(_, args) => args.iter().for_each(|a| names_in(a, f)),
     }
+}
+
+/// The values a formula reads, for the message when it gives no finite number:
+/// `IC50_ket = 0`.
+fn reads_shown(model: &Model, e: &Expr) -> Vec<String> {
+    let mut seen = Vec::new();
+    let species = model.initial_state();
+    let inputs = model.input_values();
+    let lets = model.let_values(&species, &inputs);
+    e.visit_vars(&mut |v| {
+        if !seen.contains(&v) {
+            seen.push(v);
+        }
+    });
+    seen.into_iter()
+        .map(|v| {
+            let value = model.value_of(v, &species, &inputs, &lets);
+            let shown: f64 = format!("{value:.3e}").parse().unwrap_or(value);
+            format!("`{}` = {shown}", model.var_name(v))
+        })
+        .collect()
 }
 
 pub(crate) fn kind_name(v: Var) -> &'static str {

@@ -11,9 +11,9 @@
 
 use std::collections::HashMap;
 
-use super::Model;
 use super::error::CheckError;
 use super::units::{self, BaseUnits, Dim};
+use super::{Model, ParamId, Var};
 use crate::syntax::Span;
 use crate::syntax::ast::{self, ExprKind, RateLaw, Stmt};
 
@@ -43,7 +43,13 @@ impl D {
     }
 }
 
-pub(super) fn check<'a>(stmts: &[&'a Stmt], model: &'a Model, errors: &mut Vec<CheckError>) {
+/// Checks every expression of the model, and returns the dimension of each derived
+/// parameter whose formula's dimension is known (it has no unit of its own).
+pub(super) fn check<'a>(
+    stmts: &[&'a Stmt],
+    model: &'a Model,
+    errors: &mut Vec<CheckError>,
+) -> Vec<(ParamId, Dim)> {
     let mut env: HashMap<&str, D> = HashMap::new();
     // A species is a concentration; one whose initial value has no unit belongs to a
     // model written without units, where nothing is known and nothing is reported.
@@ -76,12 +82,44 @@ pub(super) fn check<'a>(stmts: &[&'a Stmt], model: &'a Model, errors: &mut Vec<C
             _ => None,
         })
         .collect();
+    let formulas: HashMap<&str, &ast::Expr> = stmts
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::Param(p) => match &p.value {
+                ast::ParamValue::Formula(e) => Some((p.name.name.as_str(), e)),
+                ast::ParamValue::Quantity(_) => None,
+            },
+            _ => None,
+        })
+        .collect();
     let mut cx = Cx { env, errors };
-    // Lets in evaluation order, so each finds the dimensions of the lets it reads.
-    for l in &model.lets {
-        if let Some(ast) = lets.get(l.name.as_str()) {
-            let d = cx.expr(&ast.expr);
-            cx.env.insert(&l.name, d);
+    // Lets and derived parameters in evaluation order, so each finds the dimensions
+    // of what it reads; a derived parameter's dimension is its formula's.
+    let mut derived = Vec::new();
+    for v in &model.derivation {
+        match *v {
+            Var::Let(id) => {
+                let l = &model.lets[id.index()];
+                if let Some(ast) = lets.get(l.name.as_str()) {
+                    let d = cx.expr(&ast.expr);
+                    cx.env.insert(&l.name, d);
+                }
+            }
+            Var::Param(id) => {
+                let p = &model.params[id.index()];
+                if let Some(ast) = formulas.get(p.name.as_str()) {
+                    let d = match cx.expr(ast) {
+                        D::Known(d) => {
+                            derived.push((id, d));
+                            D::Known(d)
+                        }
+                        // A formula of bare numbers is a plain number of unknown use.
+                        _ => D::Unknown,
+                    };
+                    cx.env.insert(&p.name, d);
+                }
+            }
+            _ => {}
         }
     }
     // Readouts in the order they read each other, as lets are.
@@ -124,6 +162,7 @@ pub(super) fn check<'a>(stmts: &[&'a Stmt], model: &'a Model, errors: &mut Vec<C
             }
         }
     }
+    derived
 }
 
 struct Cx<'a, 'e> {

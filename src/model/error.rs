@@ -74,6 +74,18 @@ pub enum CheckError {
     },
     /// `let a = b` and `let b = a`.
     LetCycle { span: Span, names: Vec<String> },
+    /// `param k_on = k_off / IC50 in [1, 2]`: a derived parameter given a range.
+    DerivedHasRange { span: Span, name: String },
+    /// `param k_a = 2 * k_b` and `param k_b = k_a / 2`.
+    DerivedCycle { span: Span, names: Vec<String> },
+    /// `param k_on = k_off / IC50` where `IC50 = 0`.
+    DerivedNotFinite {
+        span: Span,
+        name: String,
+        value: f64,
+        /// The values the formula reads, each as `` `name` = value ``.
+        reads: Vec<String>,
+    },
     /// `species A = 5 min`
     UnitMakesNoSense {
         span: Span,
@@ -389,6 +401,43 @@ impl CheckError {
                 "the definitions go round: {}; break the cycle with a species",
                 names.join(" → ")
             )),
+            DerivedHasRange { span, name } => Diagnostic::error(
+                "a derived parameter has no range of its own; its values follow from those it is computed from",
+                *span,
+                format!("a range for `{name}`, which is a formula"),
+            )
+            .with_help(format!(
+                "remove the range, or give `{name}` a value to make it free"
+            )),
+            DerivedCycle { span, names } => Diagnostic::error(
+                format!(
+                    "`{}` is derived from itself",
+                    names.first().map(String::as_str).unwrap_or("")
+                ),
+                *span,
+                "part of a cycle",
+            )
+            .with_help(format!(
+                "the formulas go round: {}; give one of them a value of its own",
+                names.join(" → ")
+            )),
+            DerivedNotFinite {
+                span,
+                name,
+                value,
+                reads,
+            } => Diagnostic::error(
+                format!("the formula of `{name}` gives {value}, not a finite number"),
+                *span,
+                if reads.is_empty() {
+                    format!("{value} here")
+                } else {
+                    format!("{value} where {}", reads.join(", "))
+                },
+            )
+            .with_help(
+                "a formula is evaluated at the declared values; change the values it reads or the formula so it has a finite value",
+            ),
             UnitMakesNoSense {
                 span,
                 found,

@@ -6,6 +6,7 @@
 //! first. Nothing is created implicitly: an unknown name is an error.
 
 mod check;
+mod derive;
 mod dims;
 mod error;
 pub mod expr;
@@ -14,6 +15,7 @@ pub mod protocol;
 pub mod units;
 
 pub use check::{MAX_COMPARED_CHARS, SUGGESTION_BUDGET, Suggestions, check};
+pub use derive::NotFiniteDerived;
 pub use error::CheckError;
 pub use expr::{Expr, Func, Var};
 pub(crate) use load::normalize;
@@ -120,6 +122,16 @@ pub struct Model {
     pub baselines: Vec<Expr>,
     pub experiments: Vec<Experiment>,
     pub expectations: Vec<Expectation>,
+    /// The derived parameters and the lets, in an order each can be evaluated in: each
+    /// after every derived parameter and let it reads (`Var::Param` or `Var::Let`).
+    pub derivation: Vec<Var>,
+}
+
+/// A derived parameter's formula, with where it is written.
+#[derive(Clone, Debug)]
+pub struct Derived {
+    pub expr: Expr,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug)]
@@ -141,8 +153,11 @@ pub struct Species {
 #[derive(Clone, Debug)]
 pub struct Param {
     pub name: String,
+    /// In base units; a derived parameter's is its formula's value (see `Model::derive`).
     pub value: f64,
-    /// Plausible range in base units, as written after `in`.
+    /// The formula of a derived parameter; `None` for a free one.
+    pub formula: Option<Derived>,
+    /// Plausible range in base units, as written after `in`; a derived parameter has none.
     pub range: Option<(f64, f64)>,
     /// The source, or why the value is an assumption.
     pub note: Option<String>,

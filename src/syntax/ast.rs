@@ -81,13 +81,23 @@ pub struct Input {
     pub value: Quantity,
 }
 
-/// `param IC50 = 5 uM in [1, 10] uM "source"`
+/// `param IC50 = 5 uM in [1, 10] uM "source"`, or a derived parameter:
+/// `param k_on = k_off / IC50 "source"`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Param {
     pub name: Ident,
-    pub value: Quantity,
+    pub value: ParamValue,
+    /// Written after a quantity, or (an error the checker reports) after a formula.
     pub range: Option<Range>,
     pub note: Option<Note>,
+}
+
+/// What a parameter is set to: a value of its own (a free parameter), or a formula
+/// of other parameters, declared amounts, inputs and lets (a derived one).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParamValue {
+    Quantity(Quantity),
+    Formula(Expr),
 }
 
 /// `in [lo, hi] unit`

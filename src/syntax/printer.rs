@@ -188,7 +188,19 @@ fn stmt_to(out: &mut String, stmt: &Stmt) {
             let _ = write!(out, "input {} = {}", i.name.name, quantity(&i.value));
         }
         Stmt::Param(p) => {
-            let _ = write!(out, "param {} = {}", p.name.name, quantity(&p.value));
+            let value = match &p.value {
+                ParamValue::Quantity(q) => quantity(q),
+                // A formula that is one number is parenthesised, or it would read back
+                // as the parameter's own value.
+                ParamValue::Formula(e) => match &e.kind {
+                    ExprKind::Number(q) => format!("({})", quantity(q)),
+                    ExprKind::Neg(a) if matches!(a.kind, ExprKind::Number(_)) => {
+                        format!("-({})", print_expr(a))
+                    }
+                    _ => print_expr(e),
+                },
+            };
+            let _ = write!(out, "param {} = {value}", p.name.name);
             if let Some(r) = &p.range {
                 let _ = write!(out, " in [{}, {}]", r.lo.text, r.hi.text);
                 if let Some(u) = &r.unit {

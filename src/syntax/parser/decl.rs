@@ -82,12 +82,30 @@ impl<'s> Cx<'s> {
         Ok((rest, Stmt::Input(Input { name, value })))
     }
 
-    /// `param = "param" ident "=" quantity [ range ] [ string ] ;`
+    /// `param = "param" ident "=" expr [ range ] [ string ] ;`
     /// `range = "in" "[" number "," number "]" [ unit ] ;`
+    ///
+    /// An `expr` that is a lone quantity (`5 uM`, `-2`) is the parameter's own value;
+    /// any other is the formula of a derived parameter.
     pub(super) fn param(&self, i: &'s str) -> PResult<'s, Stmt> {
         let (rest, name) = expect(i, Expected::ParamName, |i| self.ident(i))?;
         let rest = self.punct(ws(rest), "=", Expected::EqualsValue)?;
-        let (mut rest, value) = self.value(ws(rest), Expected::Value)?;
+        let at = ws(rest);
+        let (after, formula) = expect(at, Expected::Value, |i| self.expr(i))?;
+        let lone = self.quantity(at).is_ok()
+            && match &formula.kind {
+                ExprKind::Number(_) => true,
+                ExprKind::Neg(a) => matches!(a.kind, ExprKind::Number(_)),
+                _ => false,
+            };
+        // A lone quantity is read again as a declaration's value, which reports a
+        // misspelt unit (`2 sec`) as one rather than as stray text.
+        let (mut rest, value) = if lone {
+            let (rest, q) = self.value(at, Expected::Value)?;
+            (rest, ParamValue::Quantity(q))
+        } else {
+            (after, ParamValue::Formula(formula))
+        };
         let mut range = None;
         if let Some(after_in) = self.keyword(ws(rest), "in") {
             let start = ws(rest);
