@@ -1,6 +1,7 @@
 //! SBML Level 3 Version 2 export: compartments, species with concentration
 //! semantics, parameters, reactions with kinetic laws, lets as assignment rules and an
-//! experiment's schedule as events, in function-free MathML. Written with quick-xml.
+//! experiment's schedule as events, in function-free MathML, and derived parameters as
+//! initial assignments of their formulas. Written with quick-xml.
 //! A dosed input is its bath level plus a one-compartment first-order model: a depot
 //! that each dose fills (an event) and that empties at ka into the input, which loses
 //! it at ke; the same Bateman curve pathrules adds, written as rate rules.
@@ -147,6 +148,7 @@ fn document(w: &mut W, model: &Model, setup: &Setup, ids: &Ids) -> R {
                     compartments(w, model, ids)?;
                     species(w, model, setup, ids)?;
                     parameters(w, model, setup, ids)?;
+                    initial_assignments(w, model, setup, ids)?;
                     rules(w, model, setup, ids)?;
                     reactions(w, model, setup, ids)?;
                     events(w, setup, ids)?;
@@ -299,6 +301,54 @@ fn parameters(w: &mut W, model: &Model, setup: &Setup, ids: &Ids) -> R {
             }
             for (k, l) in model.lets.iter().enumerate() {
                 param(w, &ids.lets[k], &l.name, None, false)?;
+            }
+            Ok(())
+        })?;
+    Ok(())
+}
+
+/// Each derived parameter as an initial assignment of its formula, so SBML tools
+/// compute it again from the parameters it reads. A formula reads species, inputs and
+/// lets at their declared values, and the document may start elsewhere (a steady
+/// state), so those are written as the numbers they are (lets inlined). A parameter the
+/// setup changed (a genotype's `set`) is read at its base value, since derived values
+/// are the base set's; a derived parameter the setup changed itself keeps its value.
+fn initial_assignments(w: &mut W, model: &Model, setup: &Setup, ids: &Ids) -> R {
+    let changed = |k: usize| {
+        setup
+            .params
+            .get(k)
+            .is_some_and(|&v| v.to_bits() != model.params[k].value.to_bits())
+    };
+    let lets: Vec<Expr> = model.lets.iter().map(|l| l.expr.clone()).collect();
+    let species = model.initial_state();
+    let inputs = model.input_values();
+    let declared = |v: Var| match v {
+        Var::Species(s) => species.get(s.index()).map(|&x| Expr::Num(x)),
+        Var::Input(i) => inputs.get(i.index()).map(|&x| Expr::Num(x)),
+        Var::Param(p) if changed(p.index()) => Some(Expr::Num(model.params[p.index()].value)),
+        _ => None,
+    };
+    let assigned: Vec<(usize, Expr)> = model
+        .derived_params()
+        .filter(|id| !changed(id.index()))
+        .filter_map(|id| {
+            let formula = model.params[id.index()].formula.as_ref()?;
+            Some((
+                id.index(),
+                formula.expr.inline_lets(&lets).map_vars(&declared),
+            ))
+        })
+        .collect();
+    if assigned.is_empty() {
+        return Ok(());
+    }
+    w.create_element("listOfInitialAssignments")
+        .write_inner_content(|w| {
+            for (k, e) in &assigned {
+                w.create_element("initialAssignment")
+                    .with_attribute(("symbol", ids.params[*k].as_str()))
+                    .write_inner_content(|w| math(w, |w| mathml(w, e, ids)))?;
             }
             Ok(())
         })?;

@@ -1,5 +1,6 @@
 //! The one-screen summary `check` prints for a good model: counts of what it declares,
-//! its units, and its species, inputs, parameters and reactions with their values.
+//! its units, and its species, inputs, parameters (the derived ones with their
+//! formulas) and reactions with their values.
 //!
 //! Takes a checked model, returns text; it never runs the model, and a list of any
 //! length stays a screenful (`SUMMARY_ITEMS`).
@@ -63,15 +64,27 @@ pub fn summary(file: &Path, c: &Checked) -> String {
         })
         .collect();
     out.push_str(&wrap("inputs", &inputs));
+    let valued = |p: &crate::model::Param| match p.dim.map(|d| unit_text(d, &m.units)) {
+        Some(u) if !u.is_empty() => format!("{} = {} {u}", p.name, show(p.value)),
+        _ => format!("{} = {}", p.name, show(p.value)),
+    };
     let params: Vec<String> = m
         .params
         .iter()
-        .map(|p| match p.dim.map(|d| unit_text(d, &m.units)) {
-            Some(u) if !u.is_empty() => format!("{} = {} {u}", p.name, show(p.value)),
-            _ => format!("{} = {}", p.name, show(p.value)),
-        })
+        .filter(|p| p.formula.is_none())
+        .map(valued)
         .collect();
     out.push_str(&wrap("parameters", &params));
+    // Derived parameters in the order they are computed, each with its formula.
+    let derived: Vec<String> = m
+        .derived_params()
+        .map(|id| &m.params[id.index()])
+        .filter_map(|p| {
+            let formula = p.formula.as_ref()?;
+            Some(format!("{} (= {})", valued(p), m.show_expr(&formula.expr)))
+        })
+        .collect();
+    out.push_str(&wrap("derived", &derived));
     let reactions: Vec<String> = m
         .reactions
         .iter()
