@@ -26,5 +26,5 @@ pub mod syntax;
 pub use experiment::{time_grid, time_grid_len};
 pub use fs::FsLoader;
 pub use model::{Loaded, Loader, Model};
-pub use pipeline::{Checked, DeriveError, check, check_hypothesis, finish, simulate};
+pub use pipeline::{Checked, check, check_hypothesis, finish, simulate};
 pub use syntax::{Diagnostic, Sources};

@@ -18,9 +18,10 @@ use serde::{Deserialize, Serialize};
 
 use super::compare::Hypothesis;
 use super::{Runs, Tick, judge};
+use crate::Checked;
 use crate::experiment::{ExperimentError, ExperimentErrorKind, SteadyStateError};
+use crate::pipeline::DeriveError;
 use crate::solve::{Method, Settings, SolveErrorKind, Where};
-use crate::{Checked, DeriveError};
 
 /// Version of the ensemble's records (a shard's JSON, what `merge` reads back); raised
 /// whenever a field changes meaning. 2: a failed sample carries its typed cause, which

@@ -2,6 +2,7 @@
 
 mod analytic; // rate laws written in the language, solved and compared with closed forms
 mod cli; // the binary: stdout, stderr and exit codes
+mod derived; // parameters that are formulas of others, derived in order, set by with_params
 mod diagnostics; // every error kind, rendered, one input file each under tests/errors/
 mod fmt; // `fmt` keeps trees and comments, and is idempotent
 mod fuzz; // mutated and truncated pathway files never panic parse and check

@@ -8,6 +8,7 @@ use nom::bytes::complete::tag;
 use nom::character::complete::{char, digit1};
 
 use super::expected::Expected;
+use super::lexeme::is_ident_start;
 use super::{Cx, PError, PResult, expect, fail, ws};
 use crate::syntax::ast::*;
 
@@ -92,12 +93,20 @@ impl<'s> Cx<'s> {
         let rest = self.punct(ws(rest), "=", Expected::EqualsValue)?;
         let at = ws(rest);
         let (after, formula) = expect(at, Expected::Value, |i| self.expr(i))?;
-        let lone = self.quantity(at).is_ok()
-            && match &formula.kind {
-                ExprKind::Number(_) => true,
-                ExprKind::Neg(a) => matches!(a.kind, ExprKind::Number(_)),
-                _ => false,
-            };
+        // A number followed by `/name` with no blank after the slash is written as a
+        // unit (`2 /sec`), so it is read as a value and a misspelt unit is one.
+        let unit_shaped = self.quantity(at).is_ok_and(|(r, _)| {
+            ws(r)
+                .strip_prefix('/')
+                .is_some_and(|u| u.starts_with(is_ident_start))
+        });
+        let lone = unit_shaped
+            || self.quantity(at).is_ok()
+                && match &formula.kind {
+                    ExprKind::Number(_) => true,
+                    ExprKind::Neg(a) => matches!(a.kind, ExprKind::Number(_)),
+                    _ => false,
+                };
         // A lone quantity is read again as a declaration's value, which reports a
         // misspelt unit (`2 sec`) as one rather than as stray text.
         let (mut rest, value) = if lone {
