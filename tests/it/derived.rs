@@ -283,3 +283,53 @@ fn a_model_without_formulas_exports_no_initial_assignments() {
     let setup = pathrules::output::sbml::Setup::for_genotype("m".into(), &c.model, &c.system, None);
     assert!(!pathrules::output::sbml::write(&c.model, &setup).contains("initialAssignment"));
 }
+
+/// Every shipped parameter that was computed by hand from others, with the number it
+/// was written as before it became its formula (converted to base units: min, uM).
+const CONVERTED: [(&str, &str, f64); 16] = [
+    ("synapse", "k_tl_AMPAR", 1.029 / 60.0),      // 1.029 /h
+    ("synapse", "k_exo_A1", 0.21509),             // /min
+    ("synapse", "k_tl_GluA1", 27.726 / 60.0),     // 27.726 /h
+    ("resting_nmdar", "k_on_ket", 0.0044010),     // /uM/min
+    ("resting_nmdar", "k_dp_eEF2", 0.083985),     // /min
+    ("resting_nmdar", "k_tl_BDNF", 8.6643e-6),    // /min
+    ("resting_nmdar", "k_syn_TrkB", 0.020572e-3), // 0.020572 nM/min
+    ("resting_nmdar", "TrkBP_rest", 0.0044519),   // uM
+    ("resting_nmdar", "k_exo_gated", 0.0056113),  // /min
+    ("mecp2", "k_phos_MeCP2", 2.4617e-5),         // /uM/min
+    ("mecp2", "pMeCP2_rest", 0.05),               // uM
+    ("retinoic_acid", "V_RA", 6.9315e-6),         // uM/min
+    ("retinoic_acid", "CaN_rest", 0.5),           // plain
+    ("retinoic_acid", "k_dec_mRNA_A1", 0.043985), // /min
+    ("retinoic_acid", "k_load_RAR", 0.10996),     // /min
+    ("retinoic_acid", "k_syn_RAR", 0.00058725),   // uM/min
+];
+
+#[test]
+fn every_converted_shipped_parameter_keeps_its_value() {
+    let mut models: HashMap<&str, Checked> = HashMap::new();
+    for (file, name, old) in CONVERTED {
+        let c = models.entry(file).or_insert_with(|| {
+            let path = PathBuf::from(format!("pathways/{file}.pathway"));
+            let (_, result) = pathrules::check(&path, &mut pathrules::FsLoader);
+            result.unwrap_or_else(|d| panic!("{file}: {d:?}"))
+        });
+        let p = c.model.params.iter().find(|p| p.name == name).unwrap();
+        assert!(p.formula.is_some(), "`{name}` is not derived");
+        let now = value(c, name);
+        assert!(
+            ((now - old) / old).abs() <= 1e-4,
+            "`{name}`: {now} against the {old} it was written as"
+        );
+    }
+    // No shipped parameter is still marked derived but written as a number.
+    for file in ["synapse", "resting_nmdar", "mecp2", "retinoic_acid"] {
+        let text = std::fs::read_to_string(format!("pathways/{file}.pathway")).unwrap();
+        let marked = text.matches("\"D:").count();
+        let listed = CONVERTED.iter().filter(|(f, _, _)| *f == file).count();
+        assert_eq!(
+            marked, listed,
+            "{file}: {marked} parameters marked `D:`, {listed} listed"
+        );
+    }
+}
