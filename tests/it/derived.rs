@@ -333,3 +333,58 @@ fn every_converted_shipped_parameter_keeps_its_value() {
         );
     }
 }
+
+#[test]
+fn the_ensemble_draws_only_free_parameters_and_counts_a_draw_without_a_derived_value() {
+    use pathrules::analysis::compare::Hypothesis;
+    use pathrules::analysis::ensemble::{CauseKind, Dist, Spec, run};
+    // `k` is ln(a − 1): no number for the draws where a < 1.
+    let c = checked(
+        "species A = 1\nparam a = 1.5 in [0.5, 2]\nparam k = ln(a - 1)\nmake: -> A ; 1\ndecay: A -> ; exp(k) * A\nreadout r = A\nexperiment e { run 10 min every 1 min }\nexpect e: r at 10 min < 5\n",
+    );
+    let spec = Spec {
+        samples: 40,
+        seed: 1,
+        shard: (1, 1),
+        default: Dist::Uniform,
+        distributions: BTreeMap::new(),
+        retry: false,
+    };
+    let hypotheses = [Hypothesis {
+        name: "h".into(),
+        checked: c,
+    }];
+    let partial = run(
+        &hypotheses,
+        &spec,
+        &pathrules::solve::Settings::default(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(partial.parameters, [["a"]]);
+    let mut failed = 0;
+    for s in &partial.samples {
+        assert_eq!(s.params.keys().collect::<Vec<_>>(), ["a"]);
+        let a = s.params["a"];
+        match &s.causes[0] {
+            Some(cause) => {
+                failed += 1;
+                assert!(a < 1.0, "a = {a} failed: {cause}");
+                assert_eq!(cause.kind, CauseKind::Derived { param: "k".into() });
+            }
+            None => {
+                // Made at 1, lost at (a − 1)·A: the steady state the run starts from.
+                let want = 1.0 / (a - 1.0);
+                let got = s.values[0][0].unwrap();
+                assert!(
+                    (got - want).abs() <= 1e-4 * want.max(1e-3),
+                    "a = {a}: {got} against {want}"
+                );
+            }
+        }
+    }
+    assert!(
+        failed > 0 && failed < partial.samples.len(),
+        "{failed} failed"
+    );
+}
