@@ -92,7 +92,20 @@ impl<'s> Cx<'s> {
         let (rest, name) = expect(i, Expected::ParamName, |i| self.ident(i))?;
         let rest = self.punct(ws(rest), "=", Expected::EqualsValue)?;
         let at = ws(rest);
-        let (after, formula) = expect(at, Expected::Value, |i| self.expr(i))?;
+        let (after, formula) = match expect(at, Expected::Value, |i| self.expr(i)) {
+            Ok(ok) => ok,
+            // A number the expression could not read (`1e999`) is reported as the
+            // value's own error.
+            Err(e) => {
+                if at
+                    .trim_start_matches('-')
+                    .starts_with(|c: char| c.is_ascii_digit())
+                {
+                    self.value(at, Expected::Value)?;
+                }
+                return Err(e);
+            }
+        };
         // A number followed by `/name` with no blank after the slash is written as a
         // unit (`2 /sec`), so it is read as a value and a misspelt unit is one.
         let unit_shaped = self.quantity(at).is_ok_and(|(r, _)| {
