@@ -102,7 +102,11 @@ impl Manifest {
     /// Where the calibration lives: the `[calibration] dir`, else `calibration`, beside
     /// the manifest (`dir`).
     pub fn calibration_dir(&self, dir: &Path) -> PathBuf {
-        dir.join(self.calibration.as_deref().unwrap_or(Path::new("calibration")))
+        dir.join(
+            self.calibration
+                .as_deref()
+                .unwrap_or(Path::new("calibration")),
+        )
     }
 
     /// The files a fit of hypothesis `k` written in folder `out` imports, as paths

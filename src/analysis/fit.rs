@@ -74,7 +74,11 @@ impl Free {
         } else {
             (v - self.lo) / (self.hi - self.lo)
         };
-        if u.is_finite() { u.clamp(0.0, 1.0) } else { 0.5 }
+        if u.is_finite() {
+            u.clamp(0.0, 1.0)
+        } else {
+            0.5
+        }
     }
 }
 
@@ -349,7 +353,16 @@ pub fn fit(
                 ((0..free.len()).map(|_| rng.random::<f64>()).collect(), 0.25)
             };
             let budget = per_start + usize::from(k < spec.budget % starts);
-            search(checked, &free, mean, sigma, budget, rng.random(), settings, tick)
+            search(
+                checked,
+                &free,
+                mean,
+                sigma,
+                budget,
+                rng.random(),
+                settings,
+                tick,
+            )
         })
         .collect();
     // The declared values are a point of the search too, judged before any start.
@@ -513,10 +526,12 @@ impl Calibrated {
     }
 }
 
-/// Steps of each chain spent tuning its step size before it keeps any set.
-const TUNE: usize = 60;
+/// Steps of each chain spent tuning its proposal before it keeps any set.
+const TUNE: usize = 150;
 /// A chain keeps its state every this many steps.
-const THIN: usize = 4;
+const THIN: usize = 5;
+/// The share of proposals kept that the tuning aims for (Roberts, Gelman & Gilks 1997).
+const ACCEPT: f64 = 0.234;
 
 /// Walks the feasible set of `checked` from the fit's best points and keeps
 /// `spec.samples` distinct sets.
@@ -598,11 +613,16 @@ struct Walk {
     evaluations: usize,
 }
 
-/// One random-walk Metropolis chain over the sets scoring at most `threshold`: a
-/// Gaussian step in the unit box, reflected at its walls (so the proposal stays
-/// symmetric), kept exactly when its score is within the threshold. The step is tuned
-/// during the first `TUNE` steps towards a quarter of proposals kept, then held, and a
-/// state is kept every `THIN` steps while it differs from the last kept.
+/// One random-walk Metropolis chain over the sets scoring at most `threshold`, whose
+/// target is the prior of the unit box (uniform there: log-uniform on a log-scaled
+/// range) cut to those sets: a proposal is kept exactly when it lies in the box and
+/// scores within the threshold, and one outside the box is refused unjudged. The
+/// proposal is a Gaussian step whose shape and size are learnt during the first `TUNE`
+/// steps (adaptive scaling Metropolis, Andrieu & Thoms 2008: the covariance of the
+/// states visited, scaled towards `ACCEPT` of proposals kept), so that a feasible set
+/// that is a thin ridge is walked along, not across; then held fixed, so the chain that
+/// keeps sets is a Metropolis chain. A state is kept every `THIN` steps while it
+/// differs from the last kept.
 #[allow(clippy::too_many_arguments)]
 fn walk(
     checked: &Checked,
@@ -614,8 +634,8 @@ fn walk(
     settings: &Settings,
     tick: Option<Tick>,
 ) -> Walk {
-    let d = free.len() as f64;
-    let mut step = 0.5 / d.sqrt();
+    use nalgebra::{DMatrix, DVector};
+    let d = free.len();
     let mut here = from.clone();
     let mut out = Walk {
         kept: Vec::new(),
@@ -623,39 +643,49 @@ fn walk(
         proposed: 0,
         evaluations: 0,
     };
-    let (mut window_kept, mut window) = (0usize, 0usize);
+    let mut mean = DVector::from_column_slice(&here.unit);
+    let mut cov = DMatrix::<f64>::identity(d, d) * 0.01;
+    let mut log_scale = (2.38f64.powi(2) / d as f64).ln() / 2.0;
+    let factor = |cov: &DMatrix<f64>| {
+        let jitter = DMatrix::<f64>::identity(d, d) * 1e-12;
+        (cov + jitter)
+            .cholesky()
+            .map(|c| c.l())
+            .unwrap_or_else(|| DMatrix::<f64>::identity(d, d) * 0.1)
+    };
+    let mut chol = factor(&cov);
     // A walk that cannot move still stops: at most this many steps.
     let limit = TUNE + 20 * THIN * quota.max(1);
     for t in 0..limit {
+        let z = DVector::from_fn(d, |_, _| StandardNormal.sample(&mut rng));
+        let step = &chol * z * log_scale.exp();
         let proposal: Vec<f64> = here
             .unit
             .iter()
-            .map(|&u| {
-                let z: f64 = StandardNormal.sample(&mut rng);
-                reflect(u + step * z)
-            })
+            .zip(step.iter())
+            .map(|(u, s)| u + s)
             .collect();
-        let p = evaluate(checked, free, &proposal, settings);
-        out.evaluations += 1;
-        if let Some(tick) = tick {
-            tick();
-        }
-        let keep = p.score <= threshold;
-        if keep {
-            here = p;
-        }
-        if t < TUNE {
-            window += 1;
-            window_kept += usize::from(keep);
-            if window == 10 {
-                let rate = window_kept as f64 / window as f64;
-                if rate > 0.35 {
-                    step *= 1.5;
-                } else if rate < 0.15 {
-                    step /= 1.5;
-                }
-                (window, window_kept) = (0, 0);
+        let inside = proposal.iter().all(|u| (0.0..=1.0).contains(u));
+        let keep = inside && {
+            let p = evaluate(checked, free, &proposal, settings);
+            out.evaluations += 1;
+            if let Some(tick) = tick {
+                tick();
             }
+            let keep = p.score <= threshold;
+            if keep {
+                here = p;
+            }
+            keep
+        };
+        if t < TUNE {
+            let gain = 1.0 / (t as f64 + 10.0).powf(0.6);
+            log_scale += 3.0 * gain * (f64::from(u8::from(keep)) - ACCEPT);
+            let x = DVector::from_column_slice(&here.unit);
+            let dx = &x - &mean;
+            mean += &dx * gain;
+            cov += (&dx * dx.transpose() - &cov) * gain;
+            chol = factor(&cov);
             continue;
         }
         out.proposed += 1;

@@ -790,9 +790,6 @@ impl Ui {
             Some(d) => d.to_path_buf(),
             None => project.manifest.calibration_dir(&project.dir),
         };
-        std::fs::create_dir_all(&dir).map_err(|e| {
-            self.error(&format!("cannot make the folder `{}`: {e}", dir.display()))
-        })?;
         for k in chosen {
             let h = &project.hypotheses[k];
             let settings = &project.manifest.settings;
@@ -800,12 +797,18 @@ impl Ui {
             let tick = || bar.inc(1);
             let fitted = fit::fit(&h.checked, spec, settings, Some(&tick));
             bar.finish_and_clear();
-            let fitted = fitted
-                .map_err(|e| self.error(&format!("cannot fit `{}`: {e}", h.name)))?;
-            let bar = progress(spec.samples * 5, &format!("evaluations: calibrating {}", h.name));
+            let fitted =
+                fitted.map_err(|e| self.error(&format!("cannot fit `{}`: {e}", h.name)))?;
+            let bar = progress(
+                spec.samples * 6 + 600,
+                &format!("evaluations: calibrating {}", h.name),
+            );
             let tick = || bar.inc(1);
             let cal = fit::calibrate(&h.name, &h.checked, &fitted, spec, settings, Some(&tick));
             bar.finish_and_clear();
+            std::fs::create_dir_all(&dir).map_err(|e| {
+                self.error(&format!("cannot make the folder `{}`: {e}", dir.display()))
+            })?;
             let imports = project.manifest.imports_from(&project.dir, k, &dir);
             let made = pathrules::output::fit::Made {
                 hypothesis: &h.name,
