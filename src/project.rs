@@ -24,6 +24,8 @@ pub struct Manifest {
     pub occlusion: Option<OcclusionSpec>,
     pub settings: Settings,
     pub output: Option<PathBuf>,
+    /// The `[calibration] dir`: where `fit` writes and `ensemble --calibrated` reads.
+    pub calibration: Option<PathBuf>,
     /// How `ensemble` draws each parameter from its range.
     pub ensemble: EnsembleSpec,
 }
@@ -61,6 +63,7 @@ struct Raw {
     solver: Option<RawSolver>,
     output: Option<RawOutput>,
     ensemble: Option<RawEnsemble>,
+    calibration: Option<RawOutput>,
 }
 
 #[derive(Deserialize)]
@@ -93,6 +96,35 @@ struct RawSolver {
 #[serde(deny_unknown_fields)]
 struct RawOutput {
     dir: String,
+}
+
+impl Manifest {
+    /// Where the calibration lives: the `[calibration] dir`, else `calibration`, beside
+    /// the manifest (`dir`).
+    pub fn calibration_dir(&self, dir: &Path) -> PathBuf {
+        dir.join(
+            self.calibration
+                .as_deref()
+                .unwrap_or(Path::new("calibration")),
+        )
+    }
+
+    /// The files a fit of hypothesis `k` written in folder `out` imports, as paths
+    /// relative to `out`: the hypothesis, then the files it is judged on.
+    pub fn imports_from(&self, dir: &Path, k: usize, out: &Path) -> Vec<String> {
+        let out = out.canonicalize().unwrap_or_else(|_| out.to_path_buf());
+        let files = std::iter::once(&self.hypotheses[k].1).chain(&self.judge);
+        files
+            .map(|f| {
+                let f = dir.join(f);
+                let f = f.canonicalize().unwrap_or(f);
+                pathdiff::diff_paths(&f, &out)
+                    .unwrap_or(f)
+                    .to_string_lossy()
+                    .replace('\\', "/")
+            })
+            .collect()
+    }
 }
 
 /// A manifest read and every hypothesis it names checked with the judge files.
@@ -240,7 +272,7 @@ pub fn parse(
                 "here",
             )
             .with_help(
-                "the keys are `base`, `judge`, `[hypotheses]` (name = file), and the tables `[occlusion]` (readout, at, experiments), `[solver]` (method, rtol, atol, max_steps, linear), `[output]` (dir) and `[ensemble]` (default, distributions: log-uniform, uniform, normal or fixed)",
+                "the keys are `base`, `judge`, `[hypotheses]` (name = file), and the tables `[occlusion]` (readout, at, experiments), `[solver]` (method, rtol, atol, max_steps, linear), `[output]` (dir), `[calibration]` (dir) and `[ensemble]` (default, distributions: log-uniform, uniform, normal or fixed)",
             ),
         ]
     })?;
@@ -427,6 +459,7 @@ pub fn parse(
         }),
         settings,
         output: raw.output.map(|o| PathBuf::from(o.dir)),
+        calibration: raw.calibration.map(|o| PathBuf::from(o.dir)),
         ensemble: EnsembleSpec {
             default: raw
                 .ensemble

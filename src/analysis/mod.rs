@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 pub mod compare;
 pub mod ensemble;
+pub mod fit;
 pub mod shard;
 
 use crate::Checked;

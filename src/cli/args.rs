@@ -146,6 +146,35 @@ pub enum Command {
         #[arg(long)]
         retry: bool,
     },
+    /// Calibrate each hypothesis within its declared ranges: search its free parameters
+    /// for a set meeting every expectation (CMA-ES from several starts), then walk the
+    /// sets that do; writes H.fit.pathway, H.calibrated.json and H.report.md per
+    /// hypothesis
+    Fit {
+        /// The project manifest
+        #[arg(default_value = "pathrules.toml")]
+        manifest: PathBuf,
+        /// Fit only this hypothesis [default: every hypothesis of the manifest]
+        #[arg(long)]
+        hypothesis: Option<String>,
+        /// The seed: the same seed gives the same result on any number of threads
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Evaluations the search may spend per hypothesis, over all its starts
+        #[arg(long, default_value_t = 2000)]
+        budget: usize,
+        /// Independent searches per hypothesis: the first from the declared values, the
+        /// others from random points of the ranges
+        #[arg(long, default_value_t = 4)]
+        starts: usize,
+        /// Distinct parameter sets in each calibrated ensemble
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+        /// Where to write the files [default: the manifest's `[calibration] dir`, else
+        /// `calibration` beside the manifest]
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
     /// Combine the records of ensemble shards into the summary of one run
     Merge {
         /// The shards' record files

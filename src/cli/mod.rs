@@ -131,6 +131,24 @@ fn run(cli: Cli) -> ExitCode {
         Command::Report { manifest, out } => {
             ui.write_report(&manifest, &out).map_err(Failure::from)
         }
+        Command::Fit {
+            manifest,
+            hypothesis,
+            seed,
+            budget,
+            starts,
+            samples,
+            out,
+        } => {
+            let spec = pathrules::analysis::fit::Spec {
+                seed,
+                budget,
+                starts,
+                samples,
+                ..Default::default()
+            };
+            ui.fit(&manifest, hypothesis.as_deref(), &spec, out.as_deref())
+        }
         Command::Ensemble {
             manifest,
             samples,
@@ -734,6 +752,81 @@ impl Ui {
                 "shard {shard}: {mine} of {samples} samples written to {}\n",
                 out.map(|p| p.display().to_string()).unwrap_or_default()
             ));
+        }
+        Ok(())
+    }
+
+    fn fit(
+        &self,
+        manifest: &Path,
+        only: Option<&str>,
+        spec: &pathrules::analysis::fit::Spec,
+        out: Option<&Path>,
+    ) -> Result<(), Failure> {
+        use pathrules::analysis::fit;
+        if spec.budget == 0 {
+            return Err(self
+                .usage(
+                    "a budget of 0 evaluations cannot search",
+                    "--budget takes the number of evaluations per hypothesis, e.g. `--budget 2000`",
+                )
+                .into());
+        }
+        if spec.samples == 0 || spec.starts == 0 {
+            return Err(self
+                .usage(
+                    "a fit needs at least one start and a calibrated ensemble at least one set",
+                    "--starts and --samples take 1 or more",
+                )
+                .into());
+        }
+        let project = self.project(manifest)?;
+        let names: Vec<&str> = project.hypotheses.iter().map(|h| h.name.as_str()).collect();
+        let chosen: Vec<usize> = match only {
+            Some(name) => vec![self.find("--hypothesis", "hypothesis", name, &names)?],
+            None => (0..names.len()).collect(),
+        };
+        let dir = match out {
+            Some(d) => d.to_path_buf(),
+            None => project.manifest.calibration_dir(&project.dir),
+        };
+        for k in chosen {
+            let h = &project.hypotheses[k];
+            let settings = &project.manifest.settings;
+            let bar = progress(spec.budget, &format!("evaluations: fitting {}", h.name));
+            let tick = || bar.inc(1);
+            let fitted = fit::fit(&h.checked, spec, settings, Some(&tick));
+            bar.finish_and_clear();
+            let fitted =
+                fitted.map_err(|e| self.error(&format!("cannot fit `{}`: {e}", h.name)))?;
+            let bar = progress(
+                spec.samples * 6 + 600,
+                &format!("evaluations: calibrating {}", h.name),
+            );
+            let tick = || bar.inc(1);
+            let cal = fit::calibrate(&h.name, &h.checked, &fitted, spec, settings, Some(&tick));
+            bar.finish_and_clear();
+            std::fs::create_dir_all(&dir).map_err(|e| {
+                self.error(&format!("cannot make the folder `{}`: {e}", dir.display()))
+            })?;
+            let imports = project.manifest.imports_from(&project.dir, k, &dir);
+            let made = pathrules::output::fit::Made {
+                hypothesis: &h.name,
+                seed: spec.seed,
+                budget: spec.budget,
+                imports,
+            };
+            let model = &h.checked.model;
+            let report = pathrules::output::fit::report(&h.name, &fitted, &cal);
+            let mut json = serde_json::to_string_pretty(&cal).unwrap_or_default();
+            json.push('\n');
+            self.write_file(
+                &dir.join(format!("{}.fit.pathway", h.name)),
+                &pathrules::output::fit::fit_pathway(model, &fitted, &made),
+            )?;
+            self.write_file(&dir.join(format!("{}.calibrated.json", h.name)), &json)?;
+            self.write_file(&dir.join(format!("{}.report.md", h.name)), &report)?;
+            out_text(&report);
         }
         Ok(())
     }

@@ -4,6 +4,7 @@
 //! Writers return strings; only the CLI puts them in files or on the terminal.
 
 pub mod compare;
+pub mod fit;
 pub mod graph;
 pub mod plot;
 pub mod report;

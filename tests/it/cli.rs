@@ -638,7 +638,7 @@ fn compare_reports_manifest_and_hypothesis_errors() {
 9 │ rtoll = 1e-6
   │ ^^^^^ here
   │
-  = help: the keys are `base`, `judge`, `[hypotheses]` (name = file), and the tables `[occlusion]` (readout, at, experiments), `[solver]` (method, rtol, atol, max_steps, linear), `[output]` (dir) and `[ensemble]` (default, distributions: log-uniform, uniform, normal or fixed)
+  = help: the keys are `base`, `judge`, `[hypotheses]` (name = file), and the tables `[occlusion]` (readout, at, experiments), `[solver]` (method, rtol, atol, max_steps, linear), `[output]` (dir), `[calibration]` (dir) and `[ensemble]` (default, distributions: log-uniform, uniform, normal or fixed)
 
 error: found 1 problem
 "
