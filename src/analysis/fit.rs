@@ -233,15 +233,17 @@ impl std::fmt::Display for FitError {
 }
 
 /// The model with the free parameters set to `vals`, everything derived from them again.
-fn with_values(checked: &Checked, free: &[Free], vals: &[f64]) -> Checked {
-    let mut out = checked.clone();
-    for (f, &v) in free.iter().zip(vals) {
-        if let Some(k) = out.model.params.iter().position(|p| p.name == f.name) {
-            out.model.params[k].value = v;
-            out.system.params[k] = v;
-        }
-    }
-    out
+fn with_values(
+    checked: &Checked,
+    free: &[Free],
+    vals: &[f64],
+) -> Result<Checked, crate::pipeline::DeriveError> {
+    let values: BTreeMap<String, f64> = free
+        .iter()
+        .zip(vals)
+        .map(|(f, &v)| (f.name.clone(), v))
+        .collect();
+    checked.with_params(&values)
 }
 
 /// The signed, scaled violation of a verdict: ≤ 0 where it holds, how far from holding
@@ -275,7 +277,19 @@ fn violation(checked: &Checked, v: &Verdict) -> f64 {
 
 /// Judges the model at unit point `u`.
 pub fn evaluate(checked: &Checked, free: &[Free], u: &[f64], settings: &Settings) -> Point {
-    let sampled = with_values(checked, free, &values(free, u));
+    let n = checked.model.expectations.len();
+    let sampled = match with_values(checked, free, &values(free, u)) {
+        Ok(sampled) => sampled,
+        Err(e) => {
+            return Point {
+                unit: u.to_vec(),
+                score: NO_NUMBER * checked.model.expectations.len() as f64,
+                violations: vec![f64::NAN; n],
+                passes: vec![false; n],
+                cause: Some(e.to_string()),
+            };
+        }
+    };
     let verdicts = judge(&mut Runs::new(&sampled, settings));
     let mut cause = None;
     let mut violations = Vec::with_capacity(verdicts.len());
