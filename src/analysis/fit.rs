@@ -108,8 +108,8 @@ pub struct Spec {
     pub seed: u64,
     /// Evaluations the search may spend, over all starts.
     pub budget: usize,
-    /// Independent CMA-ES runs: the first from the declared values, the others from
-    /// random points of the ranges.
+    /// Independent CMA-ES runs: the first from the declared values, with half the
+    /// budget, the others from random points of the ranges.
     pub starts: usize,
     /// Distinct parameter sets the calibrated ensemble holds.
     pub samples: usize,
@@ -356,7 +356,7 @@ pub fn fit(
         ));
     }
     let starts = spec.starts.clamp(1, spec.budget);
-    let per_start = spec.budget / starts;
+    let shares = budgets(spec.budget, starts);
     let runs: Vec<(Start, Vec<Point>)> = (0..starts)
         .into_par_iter()
         .map(|k| {
@@ -366,7 +366,7 @@ pub fn fit(
             } else {
                 ((0..free.len()).map(|_| rng.random::<f64>()).collect(), 0.25)
             };
-            let budget = per_start + usize::from(k < spec.budget % starts);
+            let budget = shares[k];
             search(
                 checked,
                 &free,
@@ -425,6 +425,21 @@ pub fn fit(
         conflicts,
         archive,
     })
+}
+
+/// How the budget is split over the starts: half to the start from the declared values,
+/// which a modeller has already put near the observations, the rest evenly over the
+/// random starts (all of it to the one start when there is one).
+fn budgets(budget: usize, starts: usize) -> Vec<usize> {
+    if starts <= 1 {
+        return vec![budget];
+    }
+    let first = budget.div_ceil(2);
+    let rest = budget - first;
+    let others = starts - 1;
+    std::iter::once(first)
+        .chain((0..others).map(|k| rest / others + usize::from(k < rest % others)))
+        .collect()
 }
 
 /// One CMA-ES run of at most `budget` evaluations from `mean` with step `sigma`, in the
@@ -714,4 +729,46 @@ fn walk(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_goes_half_to_the_declared_start_and_adds_up() {
+        assert_eq!(budgets(2000, 4), vec![1000, 334, 333, 333]);
+        assert_eq!(budgets(7, 1), vec![7]);
+        assert_eq!(budgets(3, 3), vec![2, 1, 0]);
+        for (b, s) in [(1, 4), (999, 7), (2001, 2)] {
+            assert_eq!(budgets(b, s).iter().sum::<usize>(), b);
+        }
+    }
+
+    #[test]
+    fn reflection_folds_the_line_into_the_unit_interval() {
+        for (z, u) in [
+            (0.25, 0.25),
+            (1.25, 0.75),
+            (-0.25, 0.25),
+            (2.5, 0.5),
+            (-1.75, 0.25),
+        ] {
+            assert!((reflect(z) - u).abs() < 1e-12, "{z}");
+        }
+    }
+
+    #[test]
+    fn a_log_range_maps_decades_evenly_and_back() {
+        let f = Free {
+            name: "k".into(),
+            lo: 0.01,
+            hi: 1.0,
+            start: 0.1,
+            log: true,
+        };
+        assert!((f.value(0.5) - 0.1).abs() < 1e-12);
+        assert!((f.unit(0.1) - 0.5).abs() < 1e-12);
+        assert_eq!(f.unit(5.0), 1.0);
+    }
 }

@@ -153,17 +153,15 @@ pub fn report(name: &str, fit: &Fit, cal: &Calibrated) -> String {
         "expectation"
     ));
     let shares = cal.pass_shares();
-    for e in 0..n {
-        let smallest = fit.smallest[e];
+    for ((text, share), smallest) in fit.expectations.iter().zip(&shares).zip(&fit.smallest) {
         let smallest = if smallest.is_finite() {
-            format!("{:.3}", round(smallest))
+            format!("{:.3}", round(*smallest))
         } else {
             "no number".to_string()
         };
         out.push_str(&format!(
-            "  {:<width$}  {:>9.0}%  {smallest:>18}\n",
-            fit.expectations[e],
-            100.0 * shares[e]
+            "  {text:<width$}  {:>9.0}%  {smallest:>18}\n",
+            100.0 * share
         ));
     }
     out.push('\n');
