@@ -133,7 +133,14 @@ pub struct Verdict {
     pub value: f64,
     /// What it was compared with: the written value or the right side's prediction.
     pub target: f64,
+    /// The claim as written: a strict comparison of equal numbers fails.
     pub pass: bool,
+    /// How far the claim is from holding, with its margin (`Expectation::violation`):
+    /// at most 0 when it holds, above 0 by how much it misses, in units of the compared
+    /// values' scale; NaN where there is no number (an error, or not judged).
+    pub violation: f64,
+    /// The expectation's weight in a fit (1 unless written).
+    pub weight: f64,
     /// Why there is no value: an experiment that failed to run. Rendered by the front
     /// end, which knows where the settings its advice names live.
     pub error: Option<ExperimentError>,
@@ -171,7 +178,7 @@ pub fn judge(runs: &mut Runs) -> Vec<Verdict> {
             };
             let target = match x.target {
                 Target::Value(v) => Ok(v),
-                Target::Measure(m) => measure(runs, m),
+                Target::Measure(m) => measure(runs, m).map(|v| x.target_of(v)),
             };
             match (value, target) {
                 (Ok(value), Ok(target)) => {
@@ -187,6 +194,11 @@ pub fn judge(runs: &mut Runs) -> Vec<Verdict> {
                         value,
                         target,
                         pass: unjudged.is_none() && x.holds(value, target),
+                        violation: match unjudged {
+                            None => x.violation(value, target),
+                            Some(_) => f64::NAN,
+                        },
+                        weight: x.weight,
                         error: None,
                         unjudged,
                     }
@@ -196,6 +208,8 @@ pub fn judge(runs: &mut Runs) -> Vec<Verdict> {
                     value: f64::NAN,
                     target: f64::NAN,
                     pass: false,
+                    violation: f64::NAN,
+                    weight: x.weight,
                     error: Some(e),
                     unjudged: None,
                 },
