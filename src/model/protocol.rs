@@ -5,7 +5,7 @@
 use super::expr::Expr;
 use super::{ExperimentId, GenotypeId, InputId, ParamId, ReactionId, ReadoutId, SpeciesId};
 use crate::syntax::Span;
-pub use crate::syntax::ast::Cmp;
+pub use crate::syntax::ast::{Cmp, Quantifier};
 
 /// The most output times one run may ask for: a grid of a million points over 25
 /// readouts is already 200 MB of output, far more than any plot or table needs, and
@@ -155,6 +155,15 @@ pub enum Claim {
         b: ExperimentId,
         readout: ReadoutId,
         at: f64,
+    },
+    /// A readout at every output time of a window, `from` and `to` included: the
+    /// comparison holds at all of them (`Always`) or at one (`Once`).
+    Series {
+        experiment: ExperimentId,
+        readout: ReadoutId,
+        quantifier: Quantifier,
+        from: f64,
+        to: f64,
     },
 }
 
