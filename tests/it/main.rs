@@ -3,6 +3,7 @@
 mod analytic; // rate laws written in the language, solved and compared with closed forms
 mod cli; // the binary: stdout, stderr and exit codes
 mod diagnostics; // every error kind, rendered, one input file each under tests/errors/
+mod expectations; // always, once, scaled and offset targets, weights and margins, against a closed-form decay
 mod fmt; // `fmt` keeps trees and comments, and is idempotent
 mod fuzz; // mutated and truncated pathway files never panic parse and check
 mod grammar; // every example in grammar/ and README.md parses
