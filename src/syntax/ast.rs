@@ -413,11 +413,11 @@ pub struct Expect {
     /// After `≈`: `within 10` or `within 10%`.
     pub tolerance: Option<Tolerance>,
     /// After a claim on a readout alone (`Lhs::Series`): where it must hold.
-    pub window: Option<Quantified>,
+    pub window: Option<Box<Quantified>>,
     /// `weight 2`: how much the expectation counts in a fit.
     pub weight: Option<Number>,
     /// `margin 5%` or `margin 5 uM`: the room a fit asks for beyond the claim.
-    pub margin: Option<Margin>,
+    pub margin: Option<Box<Margin>>,
     pub note: Option<Note>,
     pub span: Span,
 }
@@ -477,7 +477,7 @@ pub enum Lhs {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Rhs {
-    Measure(Scaled),
+    Measure(Box<Scaled>),
     Value(Quantity),
 }
 

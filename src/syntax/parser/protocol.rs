@@ -399,7 +399,7 @@ impl<'s> Cx<'s> {
         let mut window = None;
         if let Lhs::Series { .. } = lhs {
             let (r, w) = self.quantified(ws(rest))?;
-            window = Some(w);
+            window = Some(Box::new(w));
             rest = r;
         }
         let (mut weight, mut margin) = (None, None);
@@ -416,11 +416,11 @@ impl<'s> Cx<'s> {
                     (None, Some(r)) => (r, true),
                     _ => (r, false),
                 };
-                margin = Some(Margin {
+                margin = Some(Box::new(Margin {
                     value,
                     percent,
                     span: self.span(m, r),
-                });
+                }));
                 rest = r;
             } else {
                 break;
@@ -468,7 +468,7 @@ impl<'s> Cx<'s> {
                 factor: None,
                 measure,
             };
-            return Ok((r, Rhs::Measure(scaled)));
+            return Ok((r, Rhs::Measure(Box::new(scaled))));
         };
         let after = ws(r);
         let sign = match after.chars().next() {
@@ -480,27 +480,35 @@ impl<'s> Cx<'s> {
             // `OFFSET ± [FACTOR *] MEASURE`
             let m = ws(&after[1..]);
             let (m, factor) = self.factor(m);
-            let (r, measure) = expect(m, Expected::ScaledMeasure, |i| self.measure(i))?;
+            let (r, measure) = self.scaled_measure(m)?;
             let scaled = Scaled {
                 offset: Some(q),
                 minus,
                 factor,
                 measure,
             };
-            return Ok((r, Rhs::Measure(scaled)));
+            return Ok((r, Rhs::Measure(Box::new(scaled))));
         }
         let (m, factor) = self.factor(at);
         if factor.is_some() {
-            let (r, measure) = expect(m, Expected::ScaledMeasure, |i| self.measure(i))?;
+            let (r, measure) = self.scaled_measure(m)?;
             let scaled = Scaled {
                 offset: None,
                 minus: false,
                 factor,
                 measure,
             };
-            return Ok((r, Rhs::Measure(scaled)));
+            return Ok((r, Rhs::Measure(Box::new(scaled))));
         }
         Ok((r, Rhs::Value(q)))
+    }
+
+    /// The measure after a factor or an offset, which must be there.
+    fn scaled_measure(&self, i: &'s str) -> PResult<'s, Measure> {
+        if !i.starts_with(is_ident_start) {
+            return fail(i, Expected::ScaledMeasure);
+        }
+        self.measure(i)
     }
 
     /// `number "*"`, or nothing (the input unread) when `i` does not start with one.
