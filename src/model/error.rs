@@ -181,6 +181,8 @@ pub enum CheckError {
     BadValue { span: Span, reason: String },
     /// `expect ket: fEPSP at 1 h > 115 weight 0`: a weight not positive and finite.
     BadWeight { span: Span, value: String },
+    /// `expect ket: fEPSP at 1 h > 115 margin -5`: a margin that would loosen the claim.
+    NegativeMargin { span: Span },
     /// `expect ket: fEPSP at 1 h > 115 margin 5 min`: a margin in other units than the
     /// readout's.
     MarginUnit {
@@ -615,6 +617,12 @@ impl CheckError {
                 "not a weight",
             )
             .with_help("a weight is how much the expectation counts in a fit: write a positive number such as `weight 2`, or leave it out for 1"),
+            NegativeMargin { span } => Diagnostic::error(
+                "a margin cannot be negative",
+                *span,
+                "negative margin",
+            )
+            .with_help("a margin is the room a fit asks for beyond the claim: write 0 or more, e.g. `margin 5%`, or leave it out"),
             MarginUnit {
                 span,
                 readout,

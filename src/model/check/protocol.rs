@@ -636,10 +636,8 @@ impl Checker {
                 false => self.quantity(&m.value, None),
             };
             if value < 0.0 {
-                self.errors.push(CheckError::BadValue {
-                    span: m.span,
-                    reason: "a margin cannot be negative".to_string(),
-                });
+                self.errors
+                    .push(CheckError::NegativeMargin { span: m.span });
             }
             p::Margin {
                 value,
