@@ -11,7 +11,7 @@ pub mod shard;
 
 use crate::Checked;
 use crate::experiment::{self, ExperimentError, Prediction};
-use crate::model::protocol::{Claim, Experiment, Measure, Stat, Target};
+use crate::model::protocol::{Claim, Expectation, Experiment, Measure, Quantifier, Stat, Target};
 use crate::model::{ExpectationId, ExperimentId, Model, ReadoutId, Var};
 use crate::solve::Settings;
 
@@ -34,13 +34,21 @@ impl<'a> Runs<'a> {
     pub fn new(checked: &'a Checked, settings: &'a Settings) -> Runs<'a> {
         let model = &checked.model;
         let mut extra = vec![Vec::new(); model.experiments.len()];
-        let mut add = |m: &Measure| extra[m.experiment.index()].extend(m.stat.times());
+        let mut add = |e: ExperimentId, times: [f64; 2]| extra[e.index()].extend(times);
         for x in &model.expectations {
-            if let Claim::Measure(m) = &x.claim {
-                add(m);
+            match x.claim {
+                Claim::Measure(m) => add(m.experiment, m.stat.times()),
+                // The window's ends are read whether or not they lie on the grid.
+                Claim::Series {
+                    experiment,
+                    from,
+                    to,
+                    ..
+                } => add(experiment, [from, to]),
+                Claim::Occlusion { .. } => {}
             }
             if let Target::Measure(m) = &x.target {
-                add(m);
+                add(m.experiment, m.stat.times());
             }
         }
         Runs {
@@ -134,7 +142,14 @@ pub struct Verdict {
     pub value: f64,
     /// What it was compared with: the written value or the right side's prediction.
     pub target: f64,
+    /// The claim as written: a strict comparison of equal numbers fails.
     pub pass: bool,
+    /// How far the claim is from holding, with its margin (`Expectation::violation`):
+    /// at most 0 when it holds, above 0 by how much it misses, in units of the compared
+    /// values' scale; NaN where there is no number (an error, or not judged).
+    pub violation: f64,
+    /// The expectation's weight in a fit (1 unless written).
+    pub weight: f64,
     /// Why there is no value: an experiment that failed to run. Rendered by the front
     /// end, which knows where the settings its advice names live.
     pub error: Option<ExperimentError>,
@@ -162,20 +177,34 @@ pub fn judge(runs: &mut Runs) -> Vec<Verdict> {
         .iter()
         .enumerate()
         .map(|(index, x)| {
+            let target = match x.target {
+                Target::Value(v) => Ok(v),
+                Target::Measure(m) => measure(runs, m).map(|v| x.target_of(v)),
+            };
             let value = match x.claim {
-                Claim::Measure(m) => measure(runs, m),
+                Claim::Measure(m) => measure(runs, m).map(Judged::One),
                 Claim::Occlusion { a, b, readout, at } => occlusions
                     .entry((a, b, readout, at.to_bits()))
                     .or_insert_with(|| occlusion(runs, a, b, readout, at))
                     .clone()
-                    .map(|o| o.value),
+                    .map(|o| Judged::One(o.value)),
+                Claim::Series {
+                    experiment,
+                    readout,
+                    from,
+                    to,
+                    ..
+                } => runs
+                    .get(experiment)
+                    .map(|p| Judged::Series(p.window(readout.index(), from, to))),
             };
-            let target = match x.target {
-                Target::Value(v) => Ok(v),
-                Target::Measure(m) => measure(runs, m),
-            };
+            let id = ExpectationId(index as u32);
             match (value, target) {
-                (Ok(value), Ok(target)) => {
+                (Ok(judged), Ok(target)) => {
+                    let (value, pass) = match judged {
+                        Judged::One(v) => (v, x.holds(v, target)),
+                        Judged::Series(points) => decide(x, &points, target),
+                    };
                     let unjudged = if !value.is_finite() {
                         Some(no_number(model, &x.claim, value, &occlusions))
                     } else if let (false, Target::Measure(m)) = (target.is_finite(), x.target) {
@@ -184,25 +213,66 @@ pub fn judge(runs: &mut Runs) -> Vec<Verdict> {
                         None
                     };
                     Verdict {
-                        expectation: ExpectationId(index as u32),
+                        expectation: id,
                         value,
                         target,
-                        pass: unjudged.is_none() && x.holds(value, target),
+                        pass: unjudged.is_none() && pass,
+                        violation: match unjudged {
+                            None => x.violation(value, target),
+                            Some(_) => f64::NAN,
+                        },
+                        weight: x.weight,
                         error: None,
                         unjudged,
                     }
                 }
                 (Err(e), _) | (_, Err(e)) => Verdict {
-                    expectation: ExpectationId(index as u32),
+                    expectation: id,
                     value: f64::NAN,
                     target: f64::NAN,
                     pass: false,
+                    violation: f64::NAN,
+                    weight: x.weight,
                     error: Some(e),
                     unjudged: None,
                 },
             }
         })
         .collect()
+}
+
+/// What a claim's runs give: one number, or a readout at each time of a window.
+enum Judged {
+    One(f64),
+    Series(Vec<(f64, f64)>),
+}
+
+/// The value that decides a claim over a window, and whether the claim holds as
+/// written: for `always`, the point farthest from holding (the largest violation)
+/// and whether every point holds; for `once`, the point nearest (the smallest) and
+/// whether any holds. The verdict's violation is that point's. A point that is not a
+/// number is the value, so the claim is not judged.
+fn decide(x: &Expectation, points: &[(f64, f64)], target: f64) -> (f64, bool) {
+    let Claim::Series { quantifier, .. } = x.claim else {
+        return (f64::NAN, false);
+    };
+    if let Some(&(_, bad)) = points.iter().find(|(_, v)| !v.is_finite()) {
+        return (bad, false);
+    }
+    let violation = |v: f64| x.violation(v, target);
+    let values = points.iter().map(|&(_, v)| v);
+    let chosen = match quantifier {
+        Quantifier::Always => values.max_by(|a, b| violation(*a).total_cmp(&violation(*b))),
+        Quantifier::Once => values.min_by(|a, b| violation(*a).total_cmp(&violation(*b))),
+    };
+    let Some(value) = chosen else {
+        return (f64::NAN, false);
+    };
+    let pass = match quantifier {
+        Quantifier::Always => points.iter().all(|&(_, v)| x.holds(v, target)),
+        Quantifier::Once => points.iter().any(|&(_, v)| x.holds(v, target)),
+    };
+    (value, pass)
 }
 
 /// Why a claim that ran gives `value`, which is not a number to judge.
@@ -217,16 +287,25 @@ fn no_number(
 ) -> String {
     let name = |k: ExperimentId| model.experiments[k].name.as_str();
     match *claim {
-        Claim::Measure(m) => {
-            let r = &model.readouts[m.readout].name;
-            let relative = readout_reads_baseline(model, m.readout);
+        Claim::Measure(Measure {
+            experiment,
+            readout,
+            ..
+        })
+        | Claim::Series {
+            experiment,
+            readout,
+            ..
+        } => {
+            let r = &model.readouts[readout].name;
+            let relative = readout_reads_baseline(model, readout);
             if relative {
                 format!(
                     "no number: `{r}` is relative to a baseline, and in `{}` its baseline is 0",
-                    name(m.experiment)
+                    name(experiment)
                 )
             } else {
-                format!("no number: `{r}` is {value} in `{}`", name(m.experiment))
+                format!("no number: `{r}` is {value} in `{}`", name(experiment))
             }
         }
         Claim::Occlusion { a, b, readout, at } => {

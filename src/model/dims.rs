@@ -230,14 +230,22 @@ impl Cx<'_, '_> {
             Stmt::Expect(x) => {
                 let left = match &x.lhs {
                     ast::Lhs::Measure(m) => Some(readout_of(&m.stat)),
+                    ast::Lhs::Series { readout, .. } => Some(readout),
                     ast::Lhs::Occlusion { .. } => None,
                 };
+                self.margin(x, left);
+                if let (ast::Rhs::Measure(m), Some(r)) = (&x.rhs, left)
+                    && let Some(q) = &m.offset
+                {
+                    self.value(q, "readout", Some(&r.name), units);
+                }
                 match (&x.rhs, left) {
                     (ast::Rhs::Value(q), Some(r)) => self.value(q, "readout", Some(&r.name), units),
                     (ast::Rhs::Value(q), None) => {
                         self.check_value(q, "an occlusion", None, D::Known(Dim::NONE), units)
                     }
-                    (ast::Rhs::Measure(m), left) => {
+                    (ast::Rhs::Measure(scaled), left) => {
+                        let m = &scaled.measure;
                         let right = readout_of(&m.stat);
                         let dl = match left {
                             Some(r) => self.env.get(r.name.as_str()).copied(),
@@ -259,6 +267,28 @@ impl Cx<'_, '_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// An expectation's margin with a unit has the kind of the readout it is compared
+    /// with (a percent is of the target, and so has none).
+    fn margin(&mut self, x: &ast::Expect, left: Option<&ast::Ident>) {
+        let Some(m) = &x.margin else { return };
+        let Some(unit) = &m.value.unit else { return };
+        let (name, want) = match left {
+            Some(r) => (r.name.clone(), self.env.get(r.name.as_str()).copied()),
+            None => ("occlusion".to_string(), Some(D::Known(Dim::NONE))),
+        };
+        let found = units::dim(unit);
+        if let Some(D::Known(want)) = want
+            && found != want
+        {
+            self.errors.push(CheckError::MarginUnit {
+                span: m.value.span,
+                readout: name,
+                readout_kind: want.describe(),
+                found: found.describe(),
+            });
         }
     }
 

@@ -191,6 +191,18 @@ pub enum CheckError {
     TimeNeedsUnit { span: Span },
     /// `run 3 h every 0 min`, `at -5 min …`, `within -2`.
     BadValue { span: Span, reason: String },
+    /// `expect ket: fEPSP at 1 h > 115 weight 0`: a weight not positive and finite.
+    BadWeight { span: Span, value: String },
+    /// `expect ket: fEPSP at 1 h > 115 margin -5`: a margin that would loosen the claim.
+    NegativeMargin { span: Span },
+    /// `expect ket: fEPSP at 1 h > 115 margin 5 min`: a margin in other units than the
+    /// readout's.
+    MarginUnit {
+        span: Span,
+        readout: String,
+        readout_kind: String,
+        found: String,
+    },
     /// `at 0 h dose ketamine = 10 uM` with no `pk ketamine …`.
     NoPk { span: Span, name: String },
     /// `-> A ; k * baseline(A)`: baseline outside a readout.
@@ -648,6 +660,31 @@ impl CheckError {
                 "not allowed here",
             )
             .with_help("times are zero or later, intervals and durations are positive, tolerances are not negative"),
+            BadWeight { span, value } => Diagnostic::error(
+                format!("weight `{value}` is not a positive number"),
+                *span,
+                "not a weight",
+            )
+            .with_help("a weight is how much the expectation counts in a fit: write a positive number such as `weight 2`, or leave it out for 1"),
+            NegativeMargin { span } => Diagnostic::error(
+                "a margin cannot be negative",
+                *span,
+                "negative margin",
+            )
+            .with_help("a margin is the room a fit asks for beyond the claim: write 0 or more, e.g. `margin 5%`, or leave it out"),
+            MarginUnit {
+                span,
+                readout,
+                readout_kind,
+                found,
+            } => Diagnostic::error(
+                format!("margin is {found} but `{readout}` is {readout_kind}"),
+                *span,
+                "margin here",
+            )
+            .with_help(format!(
+                "write the margin in the units of `{readout}`, or as a percent of the target, e.g. `margin 5%`"
+            )),
             NoPk { span, name } => Diagnostic::error(
                 format!("`{name}` is dosed but has no pharmacokinetics"),
                 *span,

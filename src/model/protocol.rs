@@ -5,7 +5,7 @@
 use super::expr::Expr;
 use super::{ExperimentId, GenotypeId, InputId, ParamId, ReactionId, ReadoutId, SpeciesId};
 use crate::syntax::Span;
-pub use crate::syntax::ast::Cmp;
+pub use crate::syntax::ast::{Cmp, Quantifier};
 
 /// The most output times one run may ask for: a grid of a million points over 25
 /// readouts is already 200 MB of output, far more than any plot or table needs, and
@@ -156,6 +156,15 @@ pub enum Claim {
         readout: ReadoutId,
         at: f64,
     },
+    /// A readout at every output time of a window, `from` and `to` included: the
+    /// comparison holds at all of them (`Always`) or at one (`Once`).
+    Series {
+        experiment: ExperimentId,
+        readout: ReadoutId,
+        quantifier: Quantifier,
+        from: f64,
+        to: f64,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -171,12 +180,28 @@ pub struct Tolerance {
     pub percent: bool,
 }
 
+/// `margin M`: how much room the fit asks for beyond the claim as written.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Margin {
+    /// In the readout's base units, or a percent of the target.
+    pub value: f64,
+    pub percent: bool,
+}
+
 #[derive(Clone, Debug)]
 pub struct Expectation {
     pub claim: Claim,
     pub cmp: Cmp,
     pub target: Target,
+    /// A measured target is `offset + factor × measure`; a written value is itself
+    /// (offset 0, factor 1).
+    pub offset: f64,
+    pub factor: f64,
     pub tolerance: Option<Tolerance>,
+    /// How much this expectation counts in a fit's objective: positive and finite, 1
+    /// unless written.
+    pub weight: f64,
+    pub margin: Option<Margin>,
     /// The source the observation comes from.
     pub note: Option<String>,
     /// The expectation as `fmt` prints it, for tables.
@@ -185,7 +210,8 @@ pub struct Expectation {
 }
 
 impl Expectation {
-    /// Whether `value` compared with `target` holds.
+    /// Whether `value` compared with `target` holds, as written: the margin is for the
+    /// violation only.
     pub fn holds(&self, value: f64, target: f64) -> bool {
         if !(value.is_finite() && target.is_finite()) {
             return false;
@@ -195,17 +221,194 @@ impl Expectation {
             Cmp::Gt => value > target,
             Cmp::Le => value <= target,
             Cmp::Ge => value >= target,
-            Cmp::Approx => {
-                let tol = match self.tolerance {
-                    Some(Tolerance {
-                        value: t,
-                        percent: true,
-                    }) => t / 100.0 * target.abs(),
-                    Some(Tolerance { value: t, .. }) => t,
-                    None => 0.0,
-                };
-                (value - target).abs() <= tol
-            }
+            Cmp::Approx => (value - target).abs() <= self.tolerance(target),
         }
+    }
+
+    /// The absolute tolerance of `≈` against `target` (0 for the other comparisons).
+    pub fn tolerance(&self, target: f64) -> f64 {
+        match self.tolerance {
+            Some(Tolerance {
+                value: t,
+                percent: true,
+            }) => t / 100.0 * target.abs(),
+            Some(Tolerance { value: t, .. }) => t,
+            None => 0.0,
+        }
+    }
+
+    /// The absolute margin against `target` (0 when none is written).
+    pub fn margin(&self, target: f64) -> f64 {
+        match self.margin {
+            Some(Margin {
+                value: m,
+                percent: true,
+            }) => m / 100.0 * target.abs(),
+            Some(Margin { value: m, .. }) => m,
+            None => 0.0,
+        }
+    }
+
+    /// The target a measured right side gives: `offset + factor × measured`.
+    pub fn target_of(&self, measured: f64) -> f64 {
+        self.offset + self.factor * measured
+    }
+
+    /// How far `value` is from holding against `target`, in units of the compared
+    /// values' own scale, `max(|target|, |value|)` (1 where both are 0; always 1 for an
+    /// occlusion, a fraction already): at most 0 when the claim holds with its margin,
+    /// above 0 by how much it misses. For `>` it is (t + m − v) / scale, for `<`
+    /// (v − t + m) / scale, for `≈ within tol` (|v − t| − tol + m) / scale. Strict and
+    /// non-strict comparisons differ only at 0: without a margin, a claim holds exactly
+    /// when the violation is below 0, or at most 0 for `<=`, `>=` and `≈`, so `holds`
+    /// stays the judgement of the claim as written and this is what a fit minimises.
+    /// NaN when either number is not finite.
+    pub fn violation(&self, value: f64, target: f64) -> f64 {
+        if !(value.is_finite() && target.is_finite()) {
+            return f64::NAN;
+        }
+        let scale = match self.claim {
+            Claim::Occlusion { .. } => 1.0,
+            _ => match target.abs().max(value.abs()) {
+                0.0 => 1.0,
+                s => s,
+            },
+        };
+        let m = self.margin(target);
+        let gap = match self.cmp {
+            Cmp::Gt | Cmp::Ge => target + m - value,
+            Cmp::Lt | Cmp::Le => value - (target - m),
+            Cmp::Approx => (value - target).abs() - (self.tolerance(target) - m),
+        };
+        gap / scale
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ExperimentId, ReadoutId};
+
+    fn expectation(cmp: Cmp, tolerance: Option<Tolerance>, margin: Option<Margin>) -> Expectation {
+        Expectation {
+            claim: Claim::Measure(Measure {
+                experiment: ExperimentId(0),
+                readout: ReadoutId(0),
+                stat: Stat::At(0.0),
+            }),
+            cmp,
+            target: Target::Value(0.0),
+            offset: 0.0,
+            factor: 1.0,
+            tolerance,
+            weight: 1.0,
+            margin,
+            note: None,
+            text: String::new(),
+            span: Span::new(crate::syntax::FileId(0), 0, 0),
+        }
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-12 * b.abs().max(1.0)
+    }
+
+    #[test]
+    fn greater_is_the_shortfall_over_the_larger_magnitude() {
+        let x = expectation(Cmp::Gt, None, None);
+        // 120 > 115 holds by 5 of 120; 100 > 115 misses by 15 of 115.
+        assert!(close(x.violation(120.0, 115.0), -5.0 / 120.0));
+        assert!(close(x.violation(100.0, 115.0), 15.0 / 115.0));
+        assert!(x.holds(120.0, 115.0) && !x.holds(100.0, 115.0));
+    }
+
+    #[test]
+    fn less_is_the_excess_over_the_larger_magnitude() {
+        let x = expectation(Cmp::Lt, None, None);
+        // 80 < 100 holds by 20 of 100; −3 < −4 misses by 1 of 4.
+        assert!(close(x.violation(80.0, 100.0), -0.2));
+        assert!(close(x.violation(-3.0, -4.0), 0.25));
+    }
+
+    #[test]
+    fn approx_is_the_distance_past_the_tolerance() {
+        let abs = Some(Tolerance {
+            value: 10.0,
+            percent: false,
+        });
+        let x = expectation(Cmp::Approx, abs, None);
+        // |125 − 130| − 10 = −5, of 130; |145 − 130| − 10 = 5, of 145.
+        assert!(close(x.violation(125.0, 130.0), -5.0 / 130.0));
+        assert!(close(x.violation(145.0, 130.0), 5.0 / 145.0));
+        let pct = Some(Tolerance {
+            value: 10.0,
+            percent: true,
+        });
+        // 10% of 200 is 20: |230 − 200| − 20 = 10, of 230.
+        let x = expectation(Cmp::Approx, pct, None);
+        assert!(close(x.violation(230.0, 200.0), 10.0 / 230.0));
+        // On the edge of the tolerance it holds with violation 0.
+        assert_eq!(x.violation(220.0, 200.0), 0.0);
+        assert!(x.holds(220.0, 200.0));
+    }
+
+    #[test]
+    fn strict_and_non_strict_differ_only_at_zero() {
+        let gt = expectation(Cmp::Gt, None, None);
+        let ge = expectation(Cmp::Ge, None, None);
+        assert_eq!(gt.violation(7.0, 7.0), 0.0);
+        assert_eq!(ge.violation(7.0, 7.0), 0.0);
+        assert!(!gt.holds(7.0, 7.0));
+        assert!(ge.holds(7.0, 7.0));
+        let le = expectation(Cmp::Le, None, None);
+        assert!(close(le.violation(2.0, 4.0), -0.5));
+    }
+
+    #[test]
+    fn both_zero_scale_by_one_and_occlusion_by_one() {
+        let x = expectation(Cmp::Gt, None, None);
+        assert_eq!(x.violation(0.0, 0.0), 0.0);
+        let mut o = expectation(Cmp::Gt, None, None);
+        o.claim = Claim::Occlusion {
+            a: ExperimentId(0),
+            b: ExperimentId(1),
+            readout: ReadoutId(0),
+            at: 1.0,
+        };
+        // An occlusion of 0.3 against 0.5 misses by 0.2, unscaled.
+        assert!(close(o.violation(0.3, 0.5), 0.2));
+    }
+
+    #[test]
+    fn margin_makes_the_violation_stricter_not_the_judgement() {
+        let five = Some(Margin {
+            value: 5.0,
+            percent: false,
+        });
+        let x = expectation(Cmp::Gt, None, five);
+        // 118 > 115 holds as written, but not with 5 of room: 115 + 5 − 118 = 2, of 118.
+        assert!(x.holds(118.0, 115.0));
+        assert!(close(x.violation(118.0, 115.0), 2.0 / 118.0));
+        let pct = Some(Margin {
+            value: 10.0,
+            percent: true,
+        });
+        // 10% of 100 is 10: 85 < 100 − 10 holds by 5, of 100.
+        let x = expectation(Cmp::Lt, None, pct);
+        assert!(close(x.violation(85.0, 100.0), -0.05));
+        let tol = Some(Tolerance {
+            value: 10.0,
+            percent: false,
+        });
+        // |108 − 100| − (10 − 5) = 3, of 108.
+        let x = expectation(Cmp::Approx, tol, five);
+        assert!(close(x.violation(108.0, 100.0), 3.0 / 108.0));
+    }
+
+    #[test]
+    fn no_number_is_nan() {
+        let x = expectation(Cmp::Gt, None, None);
+        assert!(x.violation(f64::NAN, 1.0).is_nan());
+        assert!(x.violation(1.0, f64::INFINITY).is_nan());
     }
 }

@@ -66,8 +66,15 @@ pub fn sig4(x: f64) -> String {
 
 /// The table of `pathrules test`: one row per expectation, then a count.
 pub fn table(model: &Model, verdicts: &[Verdict]) -> String {
-    let header = ["", "expectation", "predicted", "compared with", "source"];
-    let rows: Vec<[String; 5]> = verdicts
+    let header = [
+        "",
+        "expectation",
+        "predicted",
+        "compared with",
+        "violation",
+        "source",
+    ];
+    let rows: Vec<[String; 6]> = verdicts
         .iter()
         .map(|v| {
             let x = &model.expectations[v.expectation];
@@ -93,6 +100,12 @@ pub fn table(model: &Model, verdicts: &[Verdict]) -> String {
                 visible(&x.text),
                 predicted,
                 against,
+                // How far from holding with its margin, what a fit minimises: at most 0
+                // when it holds.
+                match v.violation.is_nan() {
+                    true => String::new(),
+                    false => sig4(v.violation),
+                },
                 visible(x.note.as_deref().unwrap_or_default()),
             ]
         })
@@ -104,7 +117,7 @@ pub fn table(model: &Model, verdicts: &[Verdict]) -> String {
         }
     }
     let mut out = String::new();
-    let line = |cells: [&str; 5], out: &mut String| {
+    let line = |cells: [&str; 6], out: &mut String| {
         let mut text = String::new();
         for (k, (cell, w)) in cells.iter().zip(widths).enumerate() {
             if k + 1 == cells.len() {
@@ -112,7 +125,7 @@ pub fn table(model: &Model, verdicts: &[Verdict]) -> String {
             } else {
                 let pad = w - cell.chars().count();
                 // Numbers align right, text left.
-                if k == 2 || k == 3 {
+                if (2..=4).contains(&k) {
                     text.push_str(&" ".repeat(pad));
                     text.push_str(cell);
                 } else {
@@ -127,7 +140,10 @@ pub fn table(model: &Model, verdicts: &[Verdict]) -> String {
     };
     line(header, &mut out);
     for row in &rows {
-        line([&row[0], &row[1], &row[2], &row[3], &row[4]], &mut out);
+        line(
+            [&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]],
+            &mut out,
+        );
     }
     for v in verdicts {
         let x = &model.expectations[v.expectation];

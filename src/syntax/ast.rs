@@ -414,7 +414,7 @@ pub struct Time {
     pub span: Span,
 }
 
-/// `expect CLAIM ["source"]`
+/// `expect CLAIM [always|once over [t1, t2]] [weight W] [margin M] ["source"]`
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expect {
     pub lhs: Lhs,
@@ -422,7 +422,47 @@ pub struct Expect {
     pub rhs: Rhs,
     /// After `≈`: `within 10` or `within 10%`.
     pub tolerance: Option<Tolerance>,
+    /// After a claim on a readout alone (`Lhs::Series`): where it must hold.
+    pub window: Option<Box<Quantified>>,
+    /// `weight 2`: how much the expectation counts in a fit.
+    pub weight: Option<Number>,
+    /// `margin 5%` or `margin 5 uM`: the room a fit asks for beyond the claim.
+    pub margin: Option<Box<Margin>>,
     pub note: Option<Note>,
+    pub span: Span,
+}
+
+/// `always over [t1, t2]` or `once over [t1, t2]` (`between` is a synonym of `over`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Quantified {
+    pub quantifier: Quantifier,
+    pub from: Time,
+    pub to: Time,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quantifier {
+    /// At every output time of the window, its ends included.
+    Always,
+    /// At some output time of the window.
+    Once,
+}
+
+impl Quantifier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Quantifier::Always => "always",
+            Quantifier::Once => "once",
+        }
+    }
+}
+
+/// `margin 5` (with the readout's unit, or none) or `margin 5%` (of the target).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Margin {
+    pub value: Quantity,
+    pub percent: bool,
     pub span: Span,
 }
 
@@ -437,12 +477,29 @@ pub enum Lhs {
         at: Time,
         span: Span,
     },
+    /// `EXPERIMENT: R`, a readout at every time of a window (`Expect::window`).
+    Series {
+        experiment: Ident,
+        readout: Ident,
+        span: Span,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Rhs {
-    Measure(Measure),
+    Measure(Box<Scaled>),
     Value(Quantity),
+}
+
+/// `[OFFSET (+|-)] [FACTOR *] MEASURE`: offset + factor × measure, the factor negated
+/// after `-`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scaled {
+    pub offset: Option<Quantity>,
+    /// After the offset: whether it is `-`.
+    pub minus: bool,
+    pub factor: Option<Number>,
+    pub measure: Measure,
 }
 
 /// `EXPERIMENT: STAT`

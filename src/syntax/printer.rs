@@ -315,10 +315,26 @@ fn stmt_to(out: &mut String, stmt: &Stmt) {
                         time(at)
                     );
                 }
+                Lhs::Series {
+                    experiment,
+                    readout,
+                    ..
+                } => {
+                    let _ = write!(out, "{}: {}", experiment.name, readout.name);
+                }
             }
             let _ = write!(out, " {} ", x.op.as_str());
             match &x.rhs {
-                Rhs::Measure(m) => out.push_str(&measure(m)),
+                Rhs::Measure(m) => {
+                    if let Some(q) = &m.offset {
+                        let sign = if m.minus { '-' } else { '+' };
+                        let _ = write!(out, "{} {sign} ", quantity(q));
+                    }
+                    if let Some(f) = &m.factor {
+                        let _ = write!(out, "{} * ", f.text);
+                    }
+                    out.push_str(&measure(&m.measure));
+                }
                 Rhs::Value(q) => out.push_str(&quantity(q)),
             }
             if let Some(t) = &x.tolerance {
@@ -327,6 +343,26 @@ fn stmt_to(out: &mut String, stmt: &Stmt) {
                     " within {}{}",
                     t.value.text,
                     if t.percent { "%" } else { "" }
+                );
+            }
+            if let Some(w) = &x.window {
+                let _ = write!(
+                    out,
+                    " {} over [{}, {}]",
+                    w.quantifier.as_str(),
+                    time(&w.from),
+                    time(&w.to)
+                );
+            }
+            if let Some(w) = &x.weight {
+                let _ = write!(out, " weight {}", w.text);
+            }
+            if let Some(m) = &x.margin {
+                let _ = write!(
+                    out,
+                    " margin {}{}",
+                    quantity(&m.value),
+                    if m.percent { "%" } else { "" }
                 );
             }
             if let Some(n) = &x.note {

@@ -4,6 +4,7 @@ mod analytic; // rate laws written in the language, solved and compared with clo
 mod cli; // the binary: stdout, stderr and exit codes
 mod derived; // parameters that are formulas of others, derived in order, set by with_params
 mod diagnostics; // every error kind, rendered, one input file each under tests/errors/
+mod expectations; // always, once, scaled and offset targets, weights and margins, against a closed-form decay
 mod fit; // `fit` recovers known parameters, writes whole files, depends on the seed alone
 mod fmt; // `fmt` keeps trees and comments, and is idempotent
 mod fuzz; // mutated and truncated pathway files never panic parse and check

@@ -572,11 +572,78 @@ impl Checker {
                     at,
                 }
             }
+            ast::Lhs::Series {
+                experiment,
+                readout,
+                span,
+            } => {
+                // The parser gives a series its window, where it must hold.
+                let w = x.window.as_ref()?;
+                // Read as `max R over [t1, t2]`, the window is checked as every
+                // statistic's window is: ordered, and inside the run.
+                let as_window = ast::Measure {
+                    experiment: experiment.clone(),
+                    stat: ast::Stat::Window {
+                        kind: ast::Window::Max,
+                        readout: readout.clone(),
+                        from: w.from.clone(),
+                        to: w.to.clone(),
+                    },
+                    span: *span,
+                };
+                let m = self.measure(&as_window, experiments, model)?;
+                let [from, to] = m.stat.times();
+                p::Claim::Series {
+                    experiment: m.experiment,
+                    readout: m.readout,
+                    quantifier: w.quantifier,
+                    from,
+                    to,
+                }
+            }
         };
+        let (mut offset, mut factor) = (0.0, 1.0);
         let target = match &x.rhs {
             ast::Rhs::Value(q) => p::Target::Value(self.quantity(q, None)),
-            ast::Rhs::Measure(m) => p::Target::Measure(self.measure(m, experiments, model)?),
+            ast::Rhs::Measure(m) => {
+                if let Some(q) = &m.offset {
+                    offset = self.quantity(q, None);
+                }
+                if let Some(f) = &m.factor {
+                    factor = f.value;
+                }
+                if m.minus {
+                    factor = -factor;
+                }
+                p::Target::Measure(self.measure(&m.measure, experiments, model)?)
+            }
         };
+        let weight = match &x.weight {
+            Some(w) => {
+                if !(w.value > 0.0 && w.value.is_finite()) {
+                    self.errors.push(CheckError::BadWeight {
+                        span: w.span,
+                        value: w.text.clone(),
+                    });
+                }
+                w.value
+            }
+            None => 1.0,
+        };
+        let margin = x.margin.as_ref().map(|m| {
+            let value = match m.percent {
+                true => m.value.number.value,
+                false => self.quantity(&m.value, None),
+            };
+            if value < 0.0 {
+                self.errors
+                    .push(CheckError::NegativeMargin { span: m.span });
+            }
+            p::Margin {
+                value,
+                percent: m.percent,
+            }
+        });
         let tolerance = x.tolerance.as_ref().map(|t| {
             if t.value.value < 0.0 {
                 self.errors.push(CheckError::BadValue {
@@ -604,7 +671,11 @@ impl Checker {
             claim,
             cmp,
             target,
+            offset,
+            factor,
             tolerance,
+            weight,
+            margin,
             note: x.note.as_ref().map(|n| n.text.clone()),
             text,
             span: x.span,

@@ -142,8 +142,16 @@ pub enum Expected {
     Over,
     /// Met by `expect ket: fEPSP from 0 h 1 h > 3`
     To,
-    /// Met by `expect ket: fEPSP > 3`
+    /// Met by `expect ket: fEPSP 3`
     Stat,
+    /// Met by `expect ket: fEPSP > 3`
+    Quantifier,
+    /// Met by `expect ket: fEPSP at 1 h > 3 weight heavy`
+    Weight,
+    /// Met by `expect ket: fEPSP at 1 h > 3 margin some`
+    Margin,
+    /// Met by `expect ket: fEPSP at 1 h > 2 * 3`
+    ScaledMeasure,
     /// Met by `r: @ k`
     SpeciesOrArrow,
     /// Met by `A B -> C @ k`
@@ -253,6 +261,10 @@ impl Expected {
             Over => "`over` and `[t1, t2]`",
             To => "`to` and a time",
             Stat => "`at T`, `from T1 to T2` or a readout after max/min/mean",
+            Quantifier => "`always over [t1, t2]` or `once over [t1, t2]`",
+            Weight => "a weight such as `2`",
+            Margin => "a margin such as `5%` or `5 uM`",
+            ScaledMeasure => "`EXPERIMENT: READOUT at T` after the factor or offset",
             SpeciesOrArrow => "a species or `->`",
             PlusOrArrow => "`+` or a reaction arrow `->`",
             RateConstant => "a rate constant",
@@ -283,6 +295,7 @@ impl Expected {
             EndOfStatement => "each statement goes on its own line; put a `#` before a comment".to_string(),
             RateConstant | ReverseRateConstant | RateLaw | ProductOrRate | PlusOrRate => "end a reaction with `@ k` for mass action, `@ kf, kr` if reversible, or `; expression` for an explicit rate law".to_string(),
             CloseParen | CommaOrParen => "close every `(` that was opened on this line".to_string(),
+            Quantifier => "a readout without `at T` or a statistic is judged over a window: add `always over [t1, t2]` or `once over [t1, t2]` after the comparison, or write `READOUT at T`".to_string(),
             ClosingQuote => "a string ends with `\"` on the same line".to_string(),
             Shallower => "parentheses, calls, negations and exponents each add a level; split the expression into `let` definitions".to_string(),
             Shorter => format!("each operator of a chain such as `a + b + c` adds a level; split the expression into `let` definitions of at most {MAX_DEPTH} terms"),
@@ -379,6 +392,10 @@ mod tests {
         Expected::Over,
         Expected::To,
         Expected::Stat,
+        Expected::Quantifier,
+        Expected::Weight,
+        Expected::Margin,
+        Expected::ScaledMeasure,
         Expected::SpeciesOrArrow,
         Expected::PlusOrArrow,
         Expected::RateConstant,
@@ -479,7 +496,11 @@ mod tests {
             Expected::Colon => File("expect ket fEPSP at 1 h > 3".to_string()),
             Expected::Over => File("expect ket: max fEPSP [0 h, 1 h] > 3".to_string()),
             Expected::To => File("expect ket: fEPSP from 0 h 1 h > 3".to_string()),
-            Expected::Stat => File("expect ket: fEPSP > 3".to_string()),
+            Expected::Stat => File("expect ket: fEPSP 3".to_string()),
+            Expected::Quantifier => File("expect ket: fEPSP > 3".to_string()),
+            Expected::Weight => File("expect ket: fEPSP at 1 h > 3 weight heavy".to_string()),
+            Expected::Margin => File("expect ket: fEPSP at 1 h > 3 margin some".to_string()),
+            Expected::ScaledMeasure => File("expect ket: fEPSP at 1 h > 2 * 3".to_string()),
             Expected::SpeciesOrArrow => File("r: @ k".to_string()),
             Expected::PlusOrArrow => File("A B -> C @ k".to_string()),
             Expected::RateConstant => File("A -> B @".to_string()),

@@ -326,8 +326,11 @@ impl<'s> Cx<'s> {
         );
     }
 
-    /// `expect = "expect" ( measure | occlusion ) comparison [ string ] ;`
-    /// `comparison = ( "<" | ">" | "<=" | ">=" ) ( measure | quantity ) | ( "≈" | "~" ) ( measure | quantity ) "within" number [ "%" ] ;`
+    /// `expect = "expect" ( ( measure | occlusion ) comparison | series comparison quantified ) { expect_option } [ string ] ;`
+    /// `comparison = ( "<" | ">" | "<=" | ">=" ) rhs | ( "≈" | "~" ) rhs "within" number [ "%" ] ;`
+    /// `rhs = quantity | [ quantity ( "+" | "-" ) ] [ number "*" ] measure ;`
+    /// `quantified = ( "always" | "once" ) ( "over" | "between" ) "[" time "," time "]" ;`
+    /// `expect_option = "weight" number | "margin" quantity [ "%" ] ;`
     pub(super) fn expect(&self, i: &'s str) -> PResult<'s, Stmt> {
         let start = i;
         let (rest, lhs) = if let Some(r) = self.keyword(i, "occlusion") {
@@ -351,6 +354,16 @@ impl<'s> Cx<'s> {
                     span,
                 },
             )
+        } else if let Some((r, experiment, readout)) = self.series(i) {
+            let span = self.span(i, r);
+            (
+                r,
+                Lhs::Series {
+                    experiment,
+                    readout,
+                    span,
+                },
+            )
         } else {
             let (r, m) = self.measure(i)?;
             (r, Lhs::Measure(m))
@@ -366,16 +379,7 @@ impl<'s> Cx<'s> {
         ))
         .parse(at)
         .map_err(|_| nom::Err::Failure(PError::new(at, Expected::Comparison)))?;
-        let at = ws(rest);
-        let (mut rest, rhs) = match self.quantity(at) {
-            Ok((r, q)) => (r, Rhs::Value(q)),
-            Err(_) => {
-                let (r, m) = self
-                    .measure(at)
-                    .map_err(|_| nom::Err::Failure(PError::new(at, Expected::ValueOrMeasure)))?;
-                (r, Rhs::Measure(m))
-            }
-        };
+        let (mut rest, rhs) = self.rhs(ws(rest))?;
         let mut tolerance = None;
         if op == Cmp::Approx {
             let r = self.word(ws(rest), "within", Expected::Within)?;
@@ -392,6 +396,36 @@ impl<'s> Cx<'s> {
             });
             rest = r;
         }
+        let mut window = None;
+        if let Lhs::Series { .. } = lhs {
+            let (r, w) = self.quantified(ws(rest))?;
+            window = Some(Box::new(w));
+            rest = r;
+        }
+        let (mut weight, mut margin) = (None, None);
+        loop {
+            let at = ws(rest);
+            if let (None, Some(r)) = (&weight, self.keyword(at, "weight")) {
+                let (r, w) = expect(ws(r), Expected::Weight, |i| self.number(i))?;
+                weight = Some(w);
+                rest = r;
+            } else if let (None, Some(r)) = (&margin, self.keyword(at, "margin")) {
+                let m = ws(r);
+                let (r, value) = expect(m, Expected::Margin, |i| self.quantity(i))?;
+                let (r, percent) = match (&value.unit, ws(r).strip_prefix('%')) {
+                    (None, Some(r)) => (r, true),
+                    _ => (r, false),
+                };
+                margin = Some(Box::new(Margin {
+                    value,
+                    percent,
+                    span: self.span(m, r),
+                }));
+                rest = r;
+            } else {
+                break;
+            }
+        }
         let (rest, note) = self.note(rest)?;
         Ok((
             rest,
@@ -400,9 +434,121 @@ impl<'s> Cx<'s> {
                 op,
                 rhs,
                 tolerance,
+                window,
+                weight,
+                margin,
                 note,
                 span: self.span(start, rest),
             }),
+        ))
+    }
+
+    /// `series = ident ":" ident ;` followed by a comparison: a readout with no
+    /// statistic, judged over a window. `None` when `i` is not one, so `measure` reads
+    /// it and says what it lacks.
+    fn series(&self, i: &'s str) -> Option<(&'s str, Ident, Ident)> {
+        let (r, experiment) = self.ident(i).ok()?;
+        let r = ws(r).strip_prefix(':')?;
+        let (r, readout) = self.ident(ws(r)).ok()?;
+        let next = ws(r);
+        next.starts_with(['<', '>', '≈', '~'])
+            .then_some((r, experiment, readout))
+    }
+
+    /// `rhs = quantity | [ quantity ( "+" | "-" ) ] [ number "*" ] measure ;`
+    /// The offset comes first, so a `+` after a measure's time is always a term of
+    /// that time.
+    fn rhs(&self, at: &'s str) -> PResult<'s, Rhs> {
+        let unexpected = |_| nom::Err::Failure(PError::new(at, Expected::ValueOrMeasure));
+        let Ok((r, q)) = self.quantity(at) else {
+            let (r, measure) = self.measure(at).map_err(unexpected)?;
+            let scaled = Scaled {
+                offset: None,
+                minus: false,
+                factor: None,
+                measure,
+            };
+            return Ok((r, Rhs::Measure(Box::new(scaled))));
+        };
+        let after = ws(r);
+        let sign = match after.chars().next() {
+            Some('+') => Some(false),
+            Some('-') => Some(true),
+            _ => None,
+        };
+        if let Some(minus) = sign {
+            // `OFFSET ± [FACTOR *] MEASURE`
+            let m = ws(&after[1..]);
+            let (m, factor) = self.factor(m);
+            let (r, measure) = self.scaled_measure(m)?;
+            let scaled = Scaled {
+                offset: Some(q),
+                minus,
+                factor,
+                measure,
+            };
+            return Ok((r, Rhs::Measure(Box::new(scaled))));
+        }
+        let (m, factor) = self.factor(at);
+        if factor.is_some() {
+            let (r, measure) = self.scaled_measure(m)?;
+            let scaled = Scaled {
+                offset: None,
+                minus: false,
+                factor,
+                measure,
+            };
+            return Ok((r, Rhs::Measure(Box::new(scaled))));
+        }
+        Ok((r, Rhs::Value(q)))
+    }
+
+    /// The measure after a factor or an offset, which must be there.
+    fn scaled_measure(&self, i: &'s str) -> PResult<'s, Measure> {
+        if !i.starts_with(is_ident_start) {
+            return fail(i, Expected::ScaledMeasure);
+        }
+        self.measure(i)
+    }
+
+    /// `number "*"`, or nothing (the input unread) when `i` does not start with one.
+    fn factor(&self, i: &'s str) -> (&'s str, Option<Number>) {
+        match self.number(i) {
+            Ok((r, n)) => match ws(r).strip_prefix('*') {
+                Some(r) => (ws(r), Some(n)),
+                None => (i, None),
+            },
+            Err(_) => (i, None),
+        }
+    }
+
+    /// `quantified = ( "always" | "once" ) ( "over" | "between" ) "[" time "," time "]" ;`
+    fn quantified(&self, i: &'s str) -> PResult<'s, Quantified> {
+        let (r, quantifier) = if let Some(r) = self.keyword(i, "always") {
+            (r, Quantifier::Always)
+        } else if let Some(r) = self.keyword(i, "once") {
+            (r, Quantifier::Once)
+        } else {
+            return fail(i, Expected::Quantifier);
+        };
+        let w = ws(r);
+        let r = match self.keyword(w, "between") {
+            Some(r) => r,
+            None => self.word(w, "over", Expected::Over)?,
+        };
+        let r = self.punct(ws(r), "[", Expected::OpenBracket)?;
+        let (r, from) = self.time(ws(r))?;
+        let r = self.punct(ws(r), ",", Expected::Comma)?;
+        let (r, to) = self.time(ws(r))?;
+        let r = self.punct(ws(r), "]", Expected::CloseBracket)?;
+        Ok((
+            r,
+            Quantified {
+                quantifier,
+                from,
+                to,
+                span: self.span(i, r),
+            },
         ))
     }
 
