@@ -28,9 +28,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::ensemble::Cause;
-use super::{Runs, Tick, Verdict, judge};
+use super::{Runs, Tick, judge};
 use crate::Checked;
-use crate::model::protocol::Cmp;
 use crate::solve::Settings;
 
 /// Version of the calibrated ensemble's file; raised whenever a field changes meaning.
@@ -246,35 +245,6 @@ fn with_values(
     checked.with_params(&values)
 }
 
-/// The signed, scaled violation of a verdict: ≤ 0 where it holds, how far from holding
-/// in units of the larger of the two values compared where it does not.
-fn violation(checked: &Checked, v: &Verdict) -> f64 {
-    if v.error.is_some() || v.unjudged.is_some() {
-        return f64::NAN;
-    }
-    let x = &checked.model.expectations[v.expectation];
-    let scale = match v.value.abs().max(v.target.abs()) {
-        s if s > 0.0 => s,
-        _ => 1.0,
-    };
-    let (value, target) = (v.value, v.target);
-    let raw = match x.cmp {
-        Cmp::Gt | Cmp::Ge => target - value,
-        Cmp::Lt | Cmp::Le => value - target,
-        Cmp::Approx => {
-            let tol = x.tolerance.map_or(0.0, |t| {
-                if t.percent {
-                    t.value / 100.0 * target.abs()
-                } else {
-                    t.value
-                }
-            });
-            (value - target).abs() - tol
-        }
-    };
-    raw / scale
-}
-
 /// Judges the model at unit point `u`.
 pub fn evaluate(checked: &Checked, free: &[Free], u: &[f64], settings: &Settings) -> Point {
     let n = checked.model.expectations.len();
@@ -283,7 +253,13 @@ pub fn evaluate(checked: &Checked, free: &[Free], u: &[f64], settings: &Settings
         Err(e) => {
             return Point {
                 unit: u.to_vec(),
-                score: NO_NUMBER * checked.model.expectations.len() as f64,
+                score: NO_NUMBER
+                    * checked
+                        .model
+                        .expectations
+                        .iter()
+                        .map(|x| x.weight)
+                        .sum::<f64>(),
                 violations: vec![f64::NAN; n],
                 passes: vec![false; n],
                 cause: Some(e.to_string()),
@@ -299,9 +275,8 @@ pub fn evaluate(checked: &Checked, free: &[Free], u: &[f64], settings: &Settings
         if let (None, Some(e)) = (&cause, &v.error) {
             cause = Some(Cause::of(e).to_string());
         }
-        let x = violation(&sampled, v);
-        let weight = 1.0;
-        score += weight * if x.is_finite() { x.max(0.0) } else { NO_NUMBER };
+        let x = v.violation;
+        score += v.weight * if x.is_finite() { x.max(0.0) } else { NO_NUMBER };
         violations.push(x);
         passes.push(v.pass);
     }
@@ -416,7 +391,12 @@ pub fn fit(
             .iter()
             .map(|x| x.text.clone())
             .collect(),
-        weights: vec![1.0; n],
+        weights: checked
+            .model
+            .expectations
+            .iter()
+            .map(|x| x.weight)
+            .collect(),
         best,
         evaluations: archive.len(),
         starts: out_starts,

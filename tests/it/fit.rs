@@ -59,7 +59,7 @@ fn fitted(text: &str, name: &str) -> f64 {
 fn fit_recovers_the_parameters_that_made_the_expectations() {
     let dir = project("fit-recovers");
     let run = pathrules(
-        &["fit", "--budget", "600", "--samples", "30", "--seed", "3"],
+        &["fit", "--budget", "3000", "--samples", "30", "--seed", "3"],
         Some(&dir.0),
     );
     run.assert_exit(0);
@@ -162,4 +162,51 @@ fn fit_of_a_model_without_ranges_says_what_to_add() {
         run.stderr
     );
     assert!(!dir.0.join("calibration/decay.fit.pathway").exists());
+}
+
+/// A fit of a hypothesis that itself overrides a parameter writes a file that overrides
+/// it again: the file that imports the hypothesis has the last word.
+#[test]
+fn a_fit_file_overrides_what_its_hypothesis_overrides() {
+    let dir = project("fit-override");
+    dir.write(
+        "slower.pathway",
+        "import \"decay.pathway\"\noverride param k = 0.5 /min in [0.02, 2] /min \"hypothesis\"\n",
+    );
+    dir.write(
+        "pathrules.toml",
+        "base = \"decay\"\njudge = [\"judge.pathway\"]\n[hypotheses]\ndecay = \"decay.pathway\"\nslower = \"slower.pathway\"\n",
+    );
+    let run = pathrules(
+        &[
+            "fit",
+            "--hypothesis",
+            "slower",
+            "--budget",
+            "300",
+            "--samples",
+            "5",
+        ],
+        Some(&dir.0),
+    );
+    run.assert_exit(0);
+    let test = pathrules(&["test", "calibration/slower.fit.pathway"], Some(&dir.0));
+    assert!(
+        test.stdout.contains(" passed, "),
+        "{}\n{}",
+        test.stdout,
+        test.stderr
+    );
+    // Twice in one file is still an error.
+    dir.write(
+        "twice.pathway",
+        "import \"decay.pathway\"\noverride param k = 0.5 /min\noverride param k = 0.6 /min\n",
+    );
+    let check = pathrules(&["check", "twice.pathway"], Some(&dir.0));
+    check.assert_exit(1);
+    assert!(
+        check.stderr.contains("`k` is defined twice"),
+        "{}",
+        check.stderr
+    );
 }

@@ -64,9 +64,12 @@ impl Checker {
             let Some((kind, name)) = Target::of(&o.stmt) else {
                 continue;
             };
+            // A file that imports a hypothesis may override what the hypothesis itself
+            // overrides (a fit file sets fitted values on top of it): files come in import
+            // order, so the later file's override stands. Twice in one file is an error.
             if let Some((_, _, first)) = overridden
                 .iter()
-                .find(|(n, k, _)| *k == kind && *n == name.name)
+                .find(|(n, k, at)| *k == kind && *n == name.name && at.file == name.span.file)
             {
                 self.errors.push(CheckError::Duplicate {
                     span: name.span,
