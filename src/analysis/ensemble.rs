@@ -205,6 +205,8 @@ pub struct Summary {
     pub pass_fraction: Vec<Vec<f64>>,
     /// `drivers[e][h]`: up to three (parameter, Spearman ρ), largest |ρ| first.
     pub drivers: Vec<Vec<Vec<(String, f64)>>>,
+    /// Judged on each hypothesis's calibrated ensemble, not on draws from the prior.
+    pub calibrated: bool,
 }
 
 /// Every parameter with a range in any hypothesis, by name: (lo, hi, value), from
@@ -304,37 +306,11 @@ pub fn run(
                     .iter()
                     .map(|(name, &r)| (name.clone(), draw(&mut rng, dist(name), r)))
                     .collect();
-                // The hypotheses of one sample run in parallel too, so that a slow sample near
-                // the end of the run does not leave a core idle.
-                let judged: Vec<Judged> = hypotheses
-                    .par_iter()
-                    .map(|h| judge_sample(&h.checked, &params, &rows, settings, spec.retry))
-                    .collect();
-                let mut values = Vec::new();
-                let mut passes = Vec::new();
-                let mut failed = Vec::new();
-                let mut causes = Vec::new();
-                let mut retried = Vec::new();
-                for ((v, p, f, r), h) in judged.into_iter().zip(hypotheses) {
-                    values.push(v);
-                    passes.push(p);
-                    failed.push(f.as_ref().map(Failure::message));
-                    let unit = h.checked.model.units.time.as_str();
-                    causes.push(f.as_ref().map(|f| f.cause(unit)));
-                    retried.push(r);
-                }
+                let sample = judge_all(hypotheses, index, params, &rows, settings, spec.retry);
                 if let Some(tick) = tick {
                     tick();
                 }
-                Sample {
-                    index,
-                    params,
-                    values,
-                    passes,
-                    failed,
-                    causes,
-                    retried,
-                }
+                sample
             })
             .collect();
         samples.extend(done);
@@ -361,6 +337,110 @@ pub fn run(
         retry: spec.retry,
         samples,
     })
+}
+
+/// Sample `index`: every hypothesis judged under `params`. The hypotheses of one sample
+/// run in parallel too, so that a slow sample near the end of a run does not leave a
+/// core idle.
+fn judge_all(
+    hypotheses: &[Hypothesis],
+    index: usize,
+    params: BTreeMap<String, f64>,
+    rows: &[String],
+    settings: &Settings,
+    retry: bool,
+) -> Sample {
+    let judged: Vec<Judged> = hypotheses
+        .par_iter()
+        .map(|h| judge_sample(&h.checked, &params, rows, settings, retry))
+        .collect();
+    let mut values = Vec::new();
+    let mut passes = Vec::new();
+    let mut failed = Vec::new();
+    let mut causes = Vec::new();
+    let mut retried = Vec::new();
+    for ((v, p, f, r), h) in judged.into_iter().zip(hypotheses) {
+        values.push(v);
+        passes.push(p);
+        failed.push(f.as_ref().map(Failure::message));
+        let unit = h.checked.model.units.time.as_str();
+        causes.push(f.as_ref().map(|f| f.cause(unit)));
+        retried.push(r);
+    }
+    Sample {
+        index,
+        params,
+        values,
+        passes,
+        failed,
+        causes,
+        retried,
+    }
+}
+
+/// The summary of judging each hypothesis on parameter sets of its own (its calibrated
+/// ensemble, `sets[h]`, free parameters by name) instead of draws from the prior: each
+/// hypothesis is one run of its sets, and the runs are set side by side, so the pass
+/// shares and drivers of a hypothesis are those of its own sets.
+pub fn run_sets(
+    hypotheses: &[Hypothesis],
+    sets: &[Vec<BTreeMap<String, f64>>],
+    seed: u64,
+    settings: &Settings,
+    retry: bool,
+    tick: Option<Tick>,
+) -> Result<Summary, String> {
+    let rows = expectation_rows(hypotheses);
+    let mut columns = Vec::new();
+    for (h, sets) in hypotheses.iter().zip(sets) {
+        if sets.is_empty() {
+            return Err(format!("`{}` has no calibrated set to judge", h.name));
+        }
+        let one = std::slice::from_ref(h);
+        let samples: Vec<Sample> = sets
+            .par_iter()
+            .enumerate()
+            .map(|(index, params)| {
+                let sample = judge_all(one, index, params.clone(), &rows, settings, retry);
+                if let Some(tick) = tick {
+                    tick();
+                }
+                sample
+            })
+            .collect();
+        let partial = Partial {
+            schema_version: SCHEMA_VERSION,
+            hypotheses: vec![h.name.clone()],
+            parameters: vec![sets[0].keys().cloned().collect()],
+            expectations: rows.clone(),
+            samples_total: samples.len(),
+            seed,
+            shard: (1, 1),
+            retry,
+            samples,
+        };
+        columns.push(summarize(&[partial])?);
+    }
+    let mut columns = columns.into_iter();
+    let Some(mut out) = columns.next() else {
+        return Err("no hypothesis to judge".into());
+    };
+    for c in columns {
+        out.hypotheses.extend(c.hypotheses);
+        out.samples = out.samples.min(c.samples);
+        out.failed.extend(c.failed);
+        out.failures.extend(c.failures);
+        out.retried.extend(c.retried);
+        out.rescued.extend(c.rescued);
+        for (row, more) in out.pass_fraction.iter_mut().zip(c.pass_fraction) {
+            row.extend(more);
+        }
+        for (row, more) in out.drivers.iter_mut().zip(c.drivers) {
+            row.extend(more);
+        }
+    }
+    out.calibrated = true;
+    Ok(out)
 }
 
 /// A sample whose experiments fail at the manifest's tolerances is judged again with
@@ -620,6 +700,7 @@ pub fn summarize(parts: &[Partial]) -> Result<Summary, String> {
         retry: first.retry,
         pass_fraction,
         drivers,
+        calibrated: false,
     })
 }
 

@@ -145,6 +145,11 @@ pub enum Command {
         /// (a solver failure at the manifest's tolerances is not a verdict on the draw)
         #[arg(long)]
         retry: bool,
+        /// Judge each hypothesis on every set of its calibrated ensemble (the
+        /// `[calibration] dir`'s H.calibrated.json, written by `fit`) instead of draws
+        /// from the ranges; --samples and --seed are then not used
+        #[arg(long, conflicts_with_all = ["shard", "out"])]
+        calibrated: bool,
     },
     /// Calibrate each hypothesis within its declared ranges: search its free parameters
     /// for a set meeting every expectation (CMA-ES from several starts), then walk the

@@ -151,11 +151,20 @@ fn run(cli: Cli) -> ExitCode {
         }
         Command::Ensemble {
             manifest,
+            retry,
+            calibrated: true,
+            ..
+        } => ui
+            .ensemble_calibrated(&manifest, retry)
+            .map_err(Failure::from),
+        Command::Ensemble {
+            manifest,
             samples,
             seed,
             shard,
             out,
             retry,
+            calibrated: false,
         } => ui
             .ensemble_flags(samples, shard.as_deref())
             .map_err(Failure::from)
@@ -727,6 +736,41 @@ impl Ui {
         bar.finish_and_clear();
         let partial = partial.map_err(|e| self.error(&e))?;
         self.ensemble_out(partial, shard, (mine, samples), out)
+    }
+
+    /// Judges each hypothesis on its calibrated ensemble and prints the summary.
+    fn ensemble_calibrated(&self, manifest: &Path, retry: bool) -> Result<(), Failed> {
+        let project = self.project(manifest)?;
+        let dir = project.manifest.calibration_dir(&project.dir);
+        let mut sets = Vec::new();
+        for h in &project.hypotheses {
+            let path = dir.join(format!("{}.calibrated.json", h.name));
+            let text = FsLoader.load(&path).map_err(|reason| {
+                self.error(&format!(
+                    "cannot read `{}`: {reason}; run `pathrules fit --hypothesis {}` first",
+                    path.display(),
+                    h.name
+                ))
+            })?;
+            let cal = pathrules::analysis::fit::Calibrated::from_json(&text, &h.name, &h.checked)
+                .map_err(|e| self.error(&format!("`{}`: {e}", path.display())))?;
+            sets.push(cal.named_sets());
+        }
+        let total = sets.iter().map(Vec::len).sum();
+        let bar = progress(total, "sets");
+        let tick = || bar.inc(1);
+        let summary = pathrules::analysis::ensemble::run_sets(
+            &project.hypotheses,
+            &sets,
+            0,
+            &project.manifest.settings,
+            retry,
+            Some(&tick),
+        );
+        bar.finish_and_clear();
+        let summary = summary.map_err(|e| self.error(&e))?;
+        out_text(&pathrules::output::compare::ensemble_text(&summary));
+        Ok(())
     }
 
     /// Writes a shard's records to `out` when given, then prints the summary of a whole

@@ -280,10 +280,17 @@ const FAILURE_CAUSES: usize = 3;
 /// hypothesis, then what moves the base hypothesis's predictions most.
 pub fn ensemble_text(s: &crate::analysis::ensemble::Summary) -> String {
     let mut out = String::new();
-    out.push_str(&format!(
-        "{} samples (seed {}) of every parameter with a range; share of samples passing\n\n",
-        s.samples, s.seed
-    ));
+    if s.calibrated {
+        out.push_str(&format!(
+            "{} sets of each hypothesis's calibrated ensemble; share of sets passing\n\n",
+            s.samples
+        ));
+    } else {
+        out.push_str(&format!(
+            "{} samples (seed {}) of every parameter with a range; share of samples passing\n\n",
+            s.samples, s.seed
+        ));
+    }
     let widths: Vec<usize> = s
         .hypotheses
         .iter()

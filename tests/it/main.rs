@@ -1,6 +1,7 @@
 //! One integration-test binary for the whole crate (one link step instead of many).
 
 mod analytic; // rate laws written in the language, solved and compared with closed forms
+mod calibration; // the committed calibrated sets still give their recorded verdicts
 mod cli; // the binary: stdout, stderr and exit codes
 mod derived; // parameters that are formulas of others, derived in order, set by with_params
 mod diagnostics; // every error kind, rendered, one input file each under tests/errors/
