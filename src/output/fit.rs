@@ -185,8 +185,9 @@ pub fn report(name: &str, fit: &Fit, cal: &Calibrated) -> String {
                         .iter()
                         .map(|&o| format!("`{}`", fit.expectations[o]))
                         .collect();
+                    let verb = if names.len() == 1 { "fails" } else { "fail" };
                     out.push_str(&format!(
-                        "  - `{text}` (violation {:.3}) is met only where {} fail\n",
+                        "  - `{text}` (violation {:.3}) is met only where {} {verb}\n",
                         round(c.violation),
                         names.join(", ")
                     ));

@@ -77,3 +77,36 @@ fn every_committed_calibrated_set_gives_its_recorded_verdicts() {
     }
     assert!(checked_sets >= 300, "{checked_sets}");
 }
+
+/// Every excerpt of a committed report that README.md shows (a ```text block after a
+/// `<!-- calibration/H.report.md -->` line) is in that report, line by line in order,
+/// a `…` line standing for any lines.
+#[test]
+fn readme_excerpts_of_the_calibration_reports_are_the_committed_reports() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let mut lines = readme.lines();
+    let mut excerpts = 0;
+    while let Some(line) = lines.next() {
+        let Some(file) = line
+            .strip_prefix("<!-- ")
+            .and_then(|l| l.strip_suffix(" -->"))
+            .filter(|f| f.starts_with("calibration/"))
+        else {
+            continue;
+        };
+        assert_eq!(lines.next(), Some("```text"), "{file}");
+        let report = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let mut at = report.lines();
+        for shown in lines.by_ref().take_while(|l| *l != "```") {
+            if shown == "…" {
+                continue;
+            }
+            assert!(
+                at.by_ref().any(|l| l == shown),
+                "README shows a line that {file} does not have (in this order):\n{shown}"
+            );
+        }
+        excerpts += 1;
+    }
+    assert!(excerpts >= 3, "{excerpts}");
+}
