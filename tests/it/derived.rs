@@ -286,7 +286,8 @@ fn a_model_without_formulas_exports_no_initial_assignments() {
 
 /// Every shipped parameter that was computed by hand from others, with the number it
 /// was written as before it became its formula (converted to base units: min, uM).
-const CONVERTED: [(&str, &str, f64); 18] = [
+const CONVERTED: [(&str, &str, f64); 19] = [
+    ("synapse", "k_exo", 0.064527),               // /min
     ("synapse", "occupancy_rest", 30.0 / 52.0),   // plain
     ("synapse", "template_rest", 0.24408),        // plain
     ("synapse", "k_tl_AMPAR", 1.029 / 60.0),      // 1.029 /h

@@ -210,3 +210,81 @@ fn a_fit_file_overrides_what_its_hypothesis_overrides() {
         check.stderr
     );
 }
+
+/// `ensemble --calibrated` judges the fitted sets, and refuses a calibrated file that is
+/// missing or no longer matches the model, saying to fit again.
+#[test]
+fn ensemble_calibrated_judges_the_fitted_sets_and_refuses_a_stale_file() {
+    let dir = project("fit-ensemble");
+    let missing = pathrules(&["ensemble", "--calibrated"], Some(&dir.0));
+    missing.assert_exit(1);
+    assert!(
+        missing
+            .stderr
+            .contains("run `pathrules fit --hypothesis decay` first"),
+        "{}",
+        missing.stderr
+    );
+    pathrules(
+        &["fit", "--budget", "3000", "--samples", "20"],
+        Some(&dir.0),
+    )
+    .assert_exit(0);
+    let run = pathrules(&["ensemble", "--calibrated"], Some(&dir.0));
+    run.assert_exit(0);
+    assert!(
+        run.stdout
+            .starts_with("20 sets of each hypothesis's calibrated ensemble; share of sets passing"),
+        "{}",
+        run.stdout
+    );
+    let rows: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("pulse:"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{}", run.stdout);
+    assert!(rows.iter().all(|r| r.ends_with("100%")), "{}", run.stdout);
+    // A set moved outside its range is named, with what to do.
+    let path = dir.0.join("calibration/decay.calibrated.json");
+    let mut cal: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    cal["sets"][3][0] = serde_json::json!(50.0);
+    std::fs::write(&path, cal.to_string()).unwrap();
+    let stale = pathrules(&["ensemble", "--calibrated"], Some(&dir.0));
+    stale.assert_exit(1);
+    assert!(
+        stale
+            .stderr
+            .contains("set 3: `s` = 50 is outside its range [0.05, 5]")
+            && stale
+                .stderr
+                .contains("run `pathrules fit --hypothesis decay` again"),
+        "{}",
+        stale.stderr
+    );
+    // Records of a shard are the prior's; a calibrated run has none.
+    pathrules(
+        &["ensemble", "--calibrated", "--shard", "1/2"],
+        Some(&dir.0),
+    )
+    .assert_exit(2);
+}
+
+/// A hypothesis that cannot run at its declared values gives the fit no start.
+#[test]
+fn fit_of_a_model_that_fails_at_its_declared_values_says_so() {
+    let dir = project("fit-fails");
+    dir.write(
+        "decay.pathway",
+        &DECAY.replace("make: -> A ; s", "make: -> A ; s * 1 /min / (k - 1 /min)"),
+    );
+    let run = pathrules(&["fit", "--budget", "50"], Some(&dir.0));
+    run.assert_exit(1);
+    assert!(
+        run.stderr
+            .contains("cannot fit `decay`: the hypothesis fails to run at its declared values"),
+        "{}",
+        run.stderr
+    );
+}
