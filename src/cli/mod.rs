@@ -860,17 +860,16 @@ impl Ui {
                 budget: spec.budget,
                 imports,
             };
-            let model = &h.checked.model;
-            let report = pathrules::output::fit::report(&h.name, &fitted, &cal);
-            let mut json = serde_json::to_string_pretty(&cal).unwrap_or_default();
-            json.push('\n');
-            self.write_file(
-                &dir.join(format!("{}.fit.pathway", h.name)),
-                &pathrules::output::fit::fit_pathway(model, &fitted, &made),
-            )?;
-            self.write_file(&dir.join(format!("{}.calibrated.json", h.name)), &json)?;
-            self.write_file(&dir.join(format!("{}.report.md", h.name)), &report)?;
-            out_text(&report);
+            let files =
+                pathrules::output::fit::files(&h.name, &h.checked.model, &fitted, &cal, &made);
+            for (name, text) in &files {
+                self.write_file(&dir.join(name), text)?;
+            }
+            let report = files
+                .last()
+                .map(|(_, text)| text.as_str())
+                .unwrap_or_default();
+            out_text(report);
         }
         Ok(())
     }

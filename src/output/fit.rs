@@ -88,6 +88,24 @@ pub fn fit_pathway(model: &Model, fit: &Fit, made: &Made) -> String {
     out
 }
 
+/// The files `fit` writes for hypothesis `name`, by file name, the report last:
+/// `name.fit.pathway`, `name.calibrated.json` and `name.report.md`.
+pub fn files(
+    name: &str,
+    model: &Model,
+    fit: &Fit,
+    cal: &Calibrated,
+    made: &Made,
+) -> [(String, String); 3] {
+    let mut json = serde_json::to_string_pretty(cal).unwrap_or_default();
+    json.push('\n');
+    [
+        (format!("{name}.fit.pathway"), fit_pathway(model, fit, made)),
+        (format!("{name}.calibrated.json"), json),
+        (format!("{name}.report.md"), report(name, fit, cal)),
+    ]
+}
+
 /// The report of one hypothesis's fit and calibrated ensemble.
 pub fn report(name: &str, fit: &Fit, cal: &Calibrated) -> String {
     let n = fit.expectations.len();
