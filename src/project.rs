@@ -611,7 +611,22 @@ pub fn check_models(
         let declared = models
             .iter()
             .any(|m| m.params.iter().any(|p| p.name == *name));
-        errors.push(if declared {
+        let derived = models.iter().any(|m| {
+            m.params
+                .iter()
+                .any(|p| p.name == *name && p.formula.is_some())
+        });
+        errors.push(if derived {
+            Diagnostic::error(
+                format!("[ensemble] distributions: parameter `{name}` is derived from others"),
+                *span,
+                "not drawn",
+            )
+            .with_help(format!(
+                "a derived parameter is computed from each draw of those its formula reads, \
+                 so it has no distribution of its own; remove `{name}` here"
+            ))
+        } else if declared {
             Diagnostic::error(
                 format!("[ensemble] distributions: parameter `{name}` has no range"),
                 *span,

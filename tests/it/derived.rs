@@ -391,3 +391,27 @@ fn the_ensemble_draws_only_free_parameters_and_counts_a_draw_without_a_derived_v
         "{failed} failed"
     );
 }
+
+/// Naming a derived parameter among the manifest's distributions says it is derived,
+/// not that it lacks a range (a range on it would be an error too).
+#[test]
+fn a_derived_parameter_in_the_ensemble_distributions_is_named_as_derived() {
+    let dir = crate::cli::TempDir::new("derived-distribution");
+    dir.write(
+        "m.pathway",
+        "units time = min, concentration = uM\nparam k = 0.1 /min in [0.05, 0.2] /min \"assumption\"\nparam k2 = 2 * k \"D: twice k\"\nspecies A = 1 uM\nA -> @ k2\n",
+    );
+    dir.write("judge.pathway", "import \"m.pathway\"\n");
+    dir.write(
+        "pathrules.toml",
+        "base = \"m\"\njudge = [\"judge.pathway\"]\n[hypotheses]\nm = \"m.pathway\"\n[ensemble]\ndistributions = { k2 = \"uniform\" }\n",
+    );
+    let run = crate::cli::pathrules(&["ensemble", "--samples", "2"], Some(&dir.0));
+    run.assert_exit(1);
+    assert!(
+        run.stderr
+            .contains("[ensemble] distributions: parameter `k2` is derived from others"),
+        "{}",
+        run.stderr
+    );
+}
