@@ -213,13 +213,11 @@ fn ensemble_calibrated_names_every_missing_or_broken_file() {
     let run = pathrules(&["ensemble", "--calibrated"], Some(&dir.0));
     run.assert_exit(1);
     assert_eq!(run.stdout, "");
-    let missing = Path::new("cal").join("faster.calibrated.json");
     let err = &run.stderr;
     assert!(
-        err.contains(&format!(
-            "error: `faster` has no calibrated ensemble: `{}` does not exist",
-            dir.0.join(&missing).display()
-        )) || err.contains("error: `faster` has no calibrated ensemble: `"),
+        err.contains(
+            "error: `faster` has no calibrated ensemble: `./cal/faster.calibrated.json` does not exist"
+        ),
         "{err}"
     );
     assert!(err.contains("help: run `pathrules fit` first"), "{err}");
