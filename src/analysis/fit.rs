@@ -512,84 +512,6 @@ pub struct Calibrated {
 }
 
 impl Calibrated {
-    /// A calibrated ensemble as `fit` wrote it, read back and checked against the
-    /// hypothesis `name` it is for: this schema version, every parameter free in the
-    /// model, every set whole, finite and within the ranges. The error says what is
-    /// wrong and that the fit should be run again.
-    pub fn from_json(text: &str, name: &str, checked: &Checked) -> Result<Calibrated, String> {
-        let again = format!("run `pathrules fit --hypothesis {name}` again");
-        let cal: Calibrated = serde_json::from_str(text).map_err(|e| format!("{e}; {again}"))?;
-        if cal.schema_version != SCHEMA_VERSION {
-            return Err(format!(
-                "schema_version {} is not {SCHEMA_VERSION}, the version this pathrules writes; {again}",
-                cal.schema_version
-            ));
-        }
-        if cal.hypothesis != name {
-            return Err(format!(
-                "it holds the calibration of `{}`, not of `{name}`; {again}",
-                cal.hypothesis
-            ));
-        }
-        let free = free_params(checked);
-        for f in &cal.free {
-            match free.iter().find(|g| g.name == f.name) {
-                None => {
-                    return Err(format!(
-                        "`{}` is not a parameter with a range in `{name}` (the model changed since the fit); {again}",
-                        f.name
-                    ));
-                }
-                Some(g) if !(same(g.lo, f.lo) && same(g.hi, f.hi)) => {
-                    return Err(format!(
-                        "the range of `{}` is [{}, {}] in the model but [{}, {}] in the fit; {again}",
-                        f.name, g.lo, g.hi, f.lo, f.hi
-                    ));
-                }
-                Some(_) => {}
-            }
-        }
-        if cal.sets.is_empty() || cal.passes.len() != cal.sets.len() {
-            return Err(format!(
-                "it holds no sets, or not one row of passes per set; {again}"
-            ));
-        }
-        for (k, (set, passes)) in cal.sets.iter().zip(&cal.passes).enumerate() {
-            if set.len() != cal.free.len() || passes.len() != cal.expectations.len() {
-                return Err(format!(
-                    "set {k} is not one value per parameter and one verdict per expectation; {again}"
-                ));
-            }
-            if let Some((f, v)) = cal
-                .free
-                .iter()
-                .zip(set)
-                .find(|(f, v)| !(v.is_finite() && f.lo <= **v && **v <= f.hi))
-            {
-                return Err(format!(
-                    "set {k}: `{}` = {v} is outside its range [{}, {}]; {again}",
-                    f.name, f.lo, f.hi
-                ));
-            }
-        }
-        Ok(cal)
-    }
-
-    /// Each set as the free parameters' values by name, as `Checked::with_params` takes
-    /// them.
-    pub fn named_sets(&self) -> Vec<BTreeMap<String, f64>> {
-        self.sets
-            .iter()
-            .map(|set| {
-                self.free
-                    .iter()
-                    .zip(set)
-                    .map(|(f, &v)| (f.name.clone(), v))
-                    .collect()
-            })
-            .collect()
-    }
-
     /// Per expectation, the share of the sets that meet it.
     pub fn pass_shares(&self) -> Vec<f64> {
         let n = self.sets.len().max(1) as f64;
@@ -611,11 +533,6 @@ impl Calibrated {
             })
             .collect()
     }
-}
-
-/// Whether two bounds are the same number, to the last few bits a unit conversion moves.
-fn same(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-12 * a.abs().max(b.abs())
 }
 
 /// Steps of each chain spent tuning its proposal before it keeps any set.

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+pub mod calibration;
 pub mod compare;
 pub mod ensemble;
 pub mod fit;

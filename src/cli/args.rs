@@ -147,7 +147,8 @@ pub enum Command {
         retry: bool,
         /// Judge each hypothesis on every set of its calibrated ensemble (the
         /// `[calibration] dir`'s H.calibrated.json, written by `fit`) instead of draws
-        /// from the ranges; --samples and --seed are then not used
+        /// from the ranges. Every set is judged, so --samples and --seed are not used, and
+        /// the sets are judged whole in one run: --shard and --out are refused with it
         #[arg(long, conflicts_with_all = ["shard", "out"])]
         calibrated: bool,
     },

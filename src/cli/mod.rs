@@ -738,23 +738,55 @@ impl Ui {
         self.ensemble_out(partial, shard, (mine, samples), out)
     }
 
-    /// Judges each hypothesis on its calibrated ensemble and prints the summary.
+    /// Judges each hypothesis on every set of its calibrated ensemble and prints the
+    /// summary. Every hypothesis's file is read and checked before any set is judged, and
+    /// every problem of every file is shown: a missing file, with the fit that writes it.
     fn ensemble_calibrated(&self, manifest: &Path, retry: bool) -> Result<(), Failed> {
+        use pathrules::analysis::calibration;
         let project = self.project(manifest)?;
         let dir = project.manifest.calibration_dir(&project.dir);
+        let mut sources = Sources::new();
+        let mut problems = Vec::new();
         let mut sets = Vec::new();
         for h in &project.hypotheses {
             let path = dir.join(format!("{}.calibrated.json", h.name));
-            let text = FsLoader.load(&path).map_err(|reason| {
-                self.error(&format!(
-                    "cannot read `{}`: {reason}; run `pathrules fit --hypothesis {}` first",
-                    path.display(),
-                    h.name
-                ))
-            })?;
-            let cal = pathrules::analysis::fit::Calibrated::from_json(&text, &h.name, &h.checked)
-                .map_err(|e| self.error(&format!("`{}`: {e}", path.display())))?;
-            sets.push(cal.named_sets());
+            let shown = path.display().to_string();
+            if !path.exists() {
+                problems.push(
+                    Diagnostic::global(format!(
+                        "`{}` has no calibrated ensemble: `{shown}` does not exist",
+                        h.name
+                    ))
+                    .with_help(format!(
+                        "run `pathrules fit` first (or `pathrules fit --hypothesis {}`), which writes it",
+                        h.name
+                    )),
+                );
+                continue;
+            }
+            let text = match FsLoader.load(&path) {
+                Ok(text) => text,
+                Err(reason) => {
+                    problems.push(
+                        Diagnostic::global(format!("cannot read `{shown}`: {reason}")).with_help(
+                            format!(
+                                "run `pathrules fit --hypothesis {}` to write it anew",
+                                h.name
+                            ),
+                        ),
+                    );
+                    continue;
+                }
+            };
+            let file = sources.add(shown, &path, text.clone());
+            match calibration::read(file, &text, &h.name, &h.checked) {
+                Ok(cal) => sets.push(calibration::named_sets(&cal)),
+                Err(found) => problems.extend(found),
+            }
+        }
+        if !problems.is_empty() {
+            self.report(&sources, &problems);
+            return Err(Failed);
         }
         let total = sets.iter().map(Vec::len).sum();
         let bar = progress(total, "sets");

@@ -221,7 +221,8 @@ fn ensemble_calibrated_judges_the_fitted_sets_and_refuses_a_stale_file() {
     assert!(
         missing
             .stderr
-            .contains("run `pathrules fit --hypothesis decay` first"),
+            .contains("`decay` has no calibrated ensemble")
+            && missing.stderr.contains("run `pathrules fit` first"),
         "{}",
         missing.stderr
     );
