@@ -3,8 +3,11 @@
 use crate::analysis::compare::{Cell, Changes, Comparison};
 use crate::output::verdict::sig4;
 
-/// Widest expectation text in the scorecard; longer ones are cut with `…`.
+/// Widest expectation text in the scorecard; longer ones are cut with `…`. The
+/// column narrows, down to `EXPECTATION_MIN`, so that a row of many hypotheses
+/// still fits `LINE_WIDTH`; below that the row runs wider rather than lose a column.
 const EXPECTATION_WIDTH: usize = 52;
+const EXPECTATION_MIN: usize = 32;
 /// Widest line of the diff and discriminating sections.
 const LINE_WIDTH: usize = 100;
 /// How many discriminating experiments the text shows.
@@ -27,10 +30,13 @@ pub fn text(c: &Comparison, seconds_per_unit: f64) -> String {
         .iter()
         .map(|h| h.chars().count().max(11))
         .collect();
+    let room = LINE_WIDTH
+        .saturating_sub(widths.iter().map(|w| w + 2).sum::<usize>())
+        .clamp(EXPECTATION_MIN, EXPECTATION_WIDTH);
     let first = c
         .scorecard
         .iter()
-        .map(|r| r.expectation.chars().count().min(EXPECTATION_WIDTH))
+        .map(|r| r.expectation.chars().count().min(room))
         .max()
         .unwrap_or(0)
         .max("scorecard".len());
@@ -38,12 +44,12 @@ pub fn text(c: &Comparison, seconds_per_unit: f64) -> String {
     for (h, w) in c.hypotheses.iter().zip(&widths) {
         head.push_str(&format!("  {h:<w$}"));
     }
-    push_line(&mut out, &head);
+    push_row(&mut out, &head);
     // Why a cell could not be judged, once per hypothesis and message, numbered in the
     // order the cells that need them appear.
     let mut notes: Vec<(usize, &str)> = Vec::new();
     for row in &c.scorecard {
-        let mut line = format!("{:<first$}", cut(&row.expectation, EXPECTATION_WIDTH));
+        let mut line = format!("{:<first$}", cut(&row.expectation, room));
         for (h, (cell, w)) in row.results.iter().zip(&widths).enumerate() {
             let text = match cell {
                 None => "—".to_string(),
@@ -59,13 +65,13 @@ pub fn text(c: &Comparison, seconds_per_unit: f64) -> String {
             };
             line.push_str(&format!("  {text:<w$}"));
         }
-        push_line(&mut out, &line);
+        push_row(&mut out, &line);
     }
     let mut totals = format!("{:<first$}", "passed");
     for ((p, j), w) in c.passed.iter().zip(&c.judged).zip(&widths) {
         totals.push_str(&format!("  {:<w$}", format!("{p}/{j}")));
     }
-    push_line(&mut out, &totals);
+    push_row(&mut out, &totals);
     for (k, &(h, e)) in notes.iter().enumerate() {
         let mut lines = e.lines();
         let head = format!(
@@ -100,7 +106,7 @@ pub fn text(c: &Comparison, seconds_per_unit: f64) -> String {
         for (h, w) in c.hypotheses.iter().zip(&widths) {
             head.push_str(&format!("  {h:<w$}"));
         }
-        push_line(&mut out, &head);
+        push_row(&mut out, &head);
         for (label, &(i, j)) in labels.iter().zip(&pairs) {
             let mut line = format!("{label:<first$}");
             for (h, w) in widths.iter().enumerate() {
@@ -114,7 +120,7 @@ pub fn text(c: &Comparison, seconds_per_unit: f64) -> String {
                 let text = value.map_or("—".to_string(), sig4);
                 line.push_str(&format!("  {text:<w$}"));
             }
-            push_line(&mut out, &line);
+            push_row(&mut out, &line);
         }
         for (h, e) in c.hypotheses.iter().zip(&o.errors) {
             if let Some(e) = e {
@@ -246,6 +252,14 @@ fn push_line(out: &mut String, line: &str) {
     out.push('\n');
 }
 
+/// Appends a row of a table, trimmed but never cut: a table with a column cut off
+/// would hide a hypothesis.
+fn push_row(out: &mut String, line: &str) {
+    let line = crate::output::verdict::visible(line);
+    out.push_str(line.trim_end());
+    out.push('\n');
+}
+
 /// `text` cut to `width` characters, with `…` where it was cut.
 fn cut(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
@@ -296,10 +310,13 @@ pub fn ensemble_text(s: &crate::analysis::ensemble::Summary) -> String {
         .iter()
         .map(|h| h.chars().count().max(6))
         .collect();
+    let room = LINE_WIDTH
+        .saturating_sub(widths.iter().map(|w| w + 2).sum::<usize>())
+        .clamp(EXPECTATION_MIN, EXPECTATION_WIDTH);
     let first = s
         .expectations
         .iter()
-        .map(|e| e.chars().count().min(EXPECTATION_WIDTH))
+        .map(|e| e.chars().count().min(room))
         .max()
         .unwrap_or(0)
         .max("expectation".len());
@@ -307,9 +324,9 @@ pub fn ensemble_text(s: &crate::analysis::ensemble::Summary) -> String {
     for (h, w) in s.hypotheses.iter().zip(&widths) {
         head.push_str(&format!("  {h:>w$}"));
     }
-    push_line(&mut out, &head);
+    push_row(&mut out, &head);
     for (e, row) in s.expectations.iter().zip(&s.pass_fraction) {
-        let mut line = format!("{:<first$}", cut(e, EXPECTATION_WIDTH));
+        let mut line = format!("{:<first$}", cut(e, room));
         for (f, w) in row.iter().zip(&widths) {
             let text = if f.is_finite() {
                 format!("{:.0}%", f * 100.0)
@@ -318,7 +335,7 @@ pub fn ensemble_text(s: &crate::analysis::ensemble::Summary) -> String {
             };
             line.push_str(&format!("  {text:>w$}"));
         }
-        push_line(&mut out, &line);
+        push_row(&mut out, &line);
     }
     let tighter = crate::analysis::ensemble::RETRY_TIGHTER;
     let count_row = |out: &mut String, label: &str, counts: &[usize]| {
@@ -326,7 +343,7 @@ pub fn ensemble_text(s: &crate::analysis::ensemble::Summary) -> String {
         for (n, w) in counts.iter().zip(&widths) {
             line.push_str(&format!("  {n:>w$}"));
         }
-        push_line(out, &line);
+        push_row(out, &line);
     };
     if s.retry {
         let label = "samples that failed at the manifest's tolerances";
