@@ -594,7 +594,7 @@ fn no_command_compares_the_hypotheses_of_the_manifest() {
     run.assert_exit(0);
     assert!(
         run.stdout
-            .starts_with("3 hypotheses, judged on 35 expectations; resting_nmdar is the base\n"),
+            .starts_with("4 hypotheses, judged on 57 expectations; resting_nmdar is the base\n"),
         "{}",
         run.stdout
     );
