@@ -609,9 +609,14 @@ fn no_command_compares_the_hypotheses_of_the_manifest() {
     assert_eq!(doc["schema_version"], 1);
     assert_eq!(
         doc["hypotheses"],
-        serde_json::json!(["resting_nmdar", "disinhibition", "camkii_activity"])
+        serde_json::json!([
+            "resting_nmdar",
+            "disinhibition",
+            "camkii_activity",
+            "lithium_p75"
+        ])
     );
-    assert_eq!(doc["scorecard"].as_array().map(Vec::len), Some(35));
+    assert_eq!(doc["scorecard"].as_array().map(Vec::len), Some(57));
 }
 
 /// A manifest's mistakes are diagnostics in the manifest, and a hypothesis that does

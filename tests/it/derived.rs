@@ -287,15 +287,15 @@ fn a_model_without_formulas_exports_no_initial_assignments() {
 /// Every shipped parameter that was computed by hand from others, with the number it
 /// was written as before it became its formula (converted to base units: min, uM).
 const CONVERTED: [(&str, &str, f64); 19] = [
-    ("synapse", "k_exo", 0.064527 * 0.95),        // /min; 5% of insertion is now basal (f_basal)
-    ("synapse", "occupancy_rest", 30.0 / 52.0),   // plain
-    ("synapse", "template_rest", 0.24408),        // plain
-    ("synapse", "k_tl_AMPAR", 1.029 / 60.0),      // 1.029 /h
-    ("synapse", "k_exo_A1", 0.21509 * 0.95),      // /min; likewise
-    ("synapse", "k_tl_GluA1", 27.726 / 60.0),     // 27.726 /h
-    ("resting_nmdar", "k_on_ket", 0.0044010),     // /uM/min
-    ("resting_nmdar", "k_dp_eEF2", 0.083985),     // /min
-    ("resting_nmdar", "k_tl_BDNF", 8.6643e-6),    // /min
+    ("synapse", "k_exo", 0.064527 * 0.95), // /min; 5% of insertion is now basal (f_basal)
+    ("synapse", "occupancy_rest", 30.0 / 52.0), // plain
+    ("synapse", "template_rest", 0.24408), // plain
+    ("synapse", "k_tl_AMPAR", 1.029 / 60.0), // 1.029 /h
+    ("synapse", "k_exo_A1", 0.21509 * 0.95), // /min; likewise
+    ("synapse", "k_tl_GluA1", 27.726 / 60.0), // 27.726 /h
+    ("resting_nmdar", "k_on_ket", 0.0044010), // /uM/min
+    ("resting_nmdar", "k_dp_eEF2", 0.083985), // /min
+    ("resting_nmdar", "k_tl_BDNF", 8.6643e-6), // /min
     ("resting_nmdar", "k_syn_TrkB", 0.042497e-3), // nM/min: 0.020572 for internalised receptors, as written, and the turnover of inactive TrkB since added
     ("resting_nmdar", "TrkBP_rest", 0.0044519),   // uM
     ("resting_nmdar", "k_exo_gated", 0.0056113),  // /min
@@ -326,7 +326,14 @@ fn every_converted_shipped_parameter_keeps_its_value() {
         );
     }
     // No shipped parameter is still marked derived but written as a number.
-    for file in ["synapse", "resting_nmdar", "mecp2", "retinoic_acid", "activity", "lithium"] {
+    for file in [
+        "synapse",
+        "resting_nmdar",
+        "mecp2",
+        "retinoic_acid",
+        "activity",
+        "lithium",
+    ] {
         let c = models.entry(file).or_insert_with(|| {
             let path = PathBuf::from(format!("pathways/{file}.pathway"));
             let (_, result) = pathrules::check(&path, &mut pathrules::FsLoader);
