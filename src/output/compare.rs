@@ -30,9 +30,7 @@ pub fn text(c: &Comparison, seconds_per_unit: f64) -> String {
         .iter()
         .map(|h| h.chars().count().max(11))
         .collect();
-    let room = LINE_WIDTH
-        .saturating_sub(widths.iter().map(|w| w + 2).sum::<usize>())
-        .clamp(EXPECTATION_MIN, EXPECTATION_WIDTH);
+    let room = expectation_width(&widths);
     let first = c
         .scorecard
         .iter()
@@ -260,6 +258,14 @@ fn push_row(out: &mut String, line: &str) {
     out.push('\n');
 }
 
+/// How wide the expectation column may be beside hypothesis columns of `widths`, each
+/// after two spaces, for a row to fit `LINE_WIDTH`.
+fn expectation_width(widths: &[usize]) -> usize {
+    LINE_WIDTH
+        .saturating_sub(widths.iter().map(|w| w + 2).sum::<usize>())
+        .clamp(EXPECTATION_MIN, EXPECTATION_WIDTH)
+}
+
 /// `text` cut to `width` characters, with `…` where it was cut.
 fn cut(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
@@ -310,9 +316,7 @@ pub fn ensemble_text(s: &crate::analysis::ensemble::Summary) -> String {
         .iter()
         .map(|h| h.chars().count().max(6))
         .collect();
-    let room = LINE_WIDTH
-        .saturating_sub(widths.iter().map(|w| w + 2).sum::<usize>())
-        .clamp(EXPECTATION_MIN, EXPECTATION_WIDTH);
+    let room = expectation_width(&widths);
     let first = s
         .expectations
         .iter()

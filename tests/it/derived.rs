@@ -308,15 +308,20 @@ const CONVERTED: [(&str, &str, f64); 19] = [
     ("retinoic_acid", "k_syn_RAR", 0.00058725),   // uM/min
 ];
 
+/// The shipped file `pathways/FILE.pathway`, checked once.
+fn shipped<'a>(models: &'a mut HashMap<&'static str, Checked>, file: &'static str) -> &'a Checked {
+    models.entry(file).or_insert_with(|| {
+        let path = PathBuf::from(format!("pathways/{file}.pathway"));
+        let (_, result) = pathrules::check(&path, &mut pathrules::FsLoader);
+        result.unwrap_or_else(|d| panic!("{file}: {d:?}"))
+    })
+}
+
 #[test]
 fn every_converted_shipped_parameter_keeps_its_value() {
     let mut models: HashMap<&str, Checked> = HashMap::new();
     for (file, name, old) in CONVERTED {
-        let c = models.entry(file).or_insert_with(|| {
-            let path = PathBuf::from(format!("pathways/{file}.pathway"));
-            let (_, result) = pathrules::check(&path, &mut pathrules::FsLoader);
-            result.unwrap_or_else(|d| panic!("{file}: {d:?}"))
-        });
+        let c = shipped(&mut models, file);
         let p = c.model.params.iter().find(|p| p.name == name).unwrap();
         assert!(p.formula.is_some(), "`{name}` is not derived");
         let now = value(c, name);
@@ -334,20 +339,14 @@ fn every_converted_shipped_parameter_keeps_its_value() {
         "activity",
         "lithium",
     ] {
-        let c = models.entry(file).or_insert_with(|| {
-            let path = PathBuf::from(format!("pathways/{file}.pathway"));
-            let (_, result) = pathrules::check(&path, &mut pathrules::FsLoader);
-            result.unwrap_or_else(|d| panic!("{file}: {d:?}"))
-        });
-        let marked: Vec<&str> = c
+        let c = shipped(&mut models, file);
+        let marked = c
             .model
             .params
             .iter()
-            .filter(|p| p.note.as_deref().is_some_and(|n| n.starts_with("D:")))
-            .map(|p| p.name.as_str())
-            .collect();
-        for name in marked {
-            let p = c.model.params.iter().find(|p| p.name == name).unwrap();
+            .filter(|p| p.note.as_deref().is_some_and(|n| n.starts_with("D:")));
+        for p in marked {
+            let name = &p.name;
             assert!(
                 p.formula.is_some(),
                 "{file}: `{name}` is marked `D:` but written as a number"
