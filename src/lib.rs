@@ -14,6 +14,7 @@
 pub mod analysis;
 pub mod experiment;
 pub mod fs;
+pub mod literature;
 pub mod model;
 pub mod network;
 pub mod ode;

@@ -28,6 +28,8 @@ pub struct Manifest {
     pub calibration: Option<PathBuf>,
     /// How `ensemble` draws each parameter from its range.
     pub ensemble: EnsembleSpec,
+    /// The `[literature] table`: the sources the pathways cite, and where it is named.
+    pub literature: Option<(PathBuf, Span)>,
 }
 
 /// The `[ensemble]` table: the default distribution and the exceptions by name.
@@ -64,6 +66,13 @@ struct Raw {
     output: Option<RawOutput>,
     ensemble: Option<RawEnsemble>,
     calibration: Option<RawOutput>,
+    literature: Option<RawLiterature>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLiterature {
+    table: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -136,6 +145,44 @@ pub struct Project {
     pub dir: PathBuf,
     /// The `[occlusion] at` time in the base's time unit.
     pub at: Option<f64>,
+    /// Every file the hypotheses read (each once, in the order first read), for what
+    /// looks at the text itself, such as the citations `literature::audit` checks.
+    pub files: Sources,
+}
+
+impl Project {
+    /// The `[literature] table` read through `loader` and parsed, with every file the
+    /// hypotheses read and the table itself (named as the manifest names it, beside
+    /// the manifest) in one `Sources`; `None` when the manifest names no table. A table
+    /// that cannot be read or parsed is an error at its key or in the table.
+    pub fn literature(
+        &self,
+        loader: &mut dyn Loader,
+    ) -> Result<Option<(Sources, crate::literature::Table)>, LoadError> {
+        let Some((path, _)) = &self.manifest.literature else {
+            return Ok(None);
+        };
+        let full = if self.dir == Path::new(".") {
+            path.clone()
+        } else {
+            self.dir.join(path)
+        };
+        let text = loader
+            .load(&full)
+            .map_err(|reason| LoadError::UnreadableTable {
+                path: full.clone(),
+                reason,
+            })?;
+        let mut sources = self.files.clone();
+        let id = sources.add(full.display().to_string(), &full, text.clone());
+        match crate::literature::parse(id, &text) {
+            Ok(table) => Ok(Some((sources, table))),
+            Err(diagnostics) => Err(LoadError::Manifest {
+                sources,
+                diagnostics,
+            }),
+        }
+    }
 }
 
 /// Why a project could not be loaded.
@@ -156,6 +203,9 @@ pub enum LoadError {
     },
     /// A manifest with an empty `[hypotheses]` table.
     NoHypotheses,
+    /// The `[literature] table` names a file that cannot be read (one that does not
+    /// exist is reported at the key).
+    UnreadableTable { path: PathBuf, reason: String },
 }
 
 impl std::fmt::Display for LoadError {
@@ -178,6 +228,11 @@ impl std::fmt::Display for LoadError {
             }
             LoadError::Hypothesis { name, .. } => write!(f, "hypothesis `{name}` does not check"),
             LoadError::NoHypotheses => f.write_str("the manifest names no hypotheses"),
+            LoadError::UnreadableTable { path, reason } => write!(
+                f,
+                "cannot read the literature table `{}`: {reason}",
+                path.display()
+            ),
         }
     }
 }
@@ -214,14 +269,26 @@ pub fn load(
     };
     let judge: Vec<PathBuf> = manifest.judge.iter().map(|j| dir.join(j)).collect();
     let mut hypotheses = Vec::new();
+    let mut files = Sources::new();
     for (name, file) in &manifest.hypotheses {
         let (hypothesis_sources, result) =
             crate::check_hypothesis(&dir, name, &dir.join(file), &judge, loader);
         match result {
-            Ok(checked) => hypotheses.push(Hypothesis {
-                name: name.clone(),
-                checked,
-            }),
+            Ok(checked) => {
+                // The made-up root that imports the hypothesis and its judges is no file.
+                let root = dir.join(format!("{name}.hypothesis"));
+                for (_, f) in hypothesis_sources.iter() {
+                    if crate::model::normalize(&f.path) != crate::model::normalize(&root)
+                        && files.find_path(&f.path).is_none()
+                    {
+                        files.add(f.name.clone(), f.path.clone(), f.text.clone());
+                    }
+                }
+                hypotheses.push(Hypothesis {
+                    name: name.clone(),
+                    checked,
+                })
+            }
             Err(diagnostics) => {
                 return Err(LoadError::Hypothesis {
                     name: name.clone(),
@@ -249,6 +316,7 @@ pub fn load(
         hypotheses,
         dir,
         at,
+        files,
     })
 }
 
@@ -272,7 +340,7 @@ pub fn parse(
                 "here",
             )
             .with_help(
-                "the keys are `base`, `judge`, `[hypotheses]` (name = file), and the tables `[occlusion]` (readout, at, experiments), `[solver]` (method, rtol, atol, max_steps, linear), `[output]` (dir), `[calibration]` (dir) and `[ensemble]` (default, distributions: log-uniform, uniform, normal or fixed)",
+                "the keys are `base`, `judge`, `[hypotheses]` (name = file), and the tables `[occlusion]` (readout, at, experiments), `[solver]` (method, rtol, atol, max_steps, linear), `[output]` (dir), `[calibration]` (dir), `[literature]` (table) and `[ensemble]` (default, distributions: log-uniform, uniform, normal or fixed)",
             ),
         ]
     })?;
@@ -436,6 +504,27 @@ pub fn parse(
             }
         }
     }
+    let literature = raw.literature.map(|l| {
+        let path = PathBuf::from(l.table.get_ref());
+        let at = span(l.table.span());
+        if !exists(&path) {
+            errors.push(
+                Diagnostic::error(
+                    format!(
+                        "[literature] table: no file `{}`",
+                        dir.join(&path).display()
+                    ),
+                    at,
+                    "named here",
+                )
+                .with_help(
+                    "paths in pathrules.toml are relative to its folder; the table holds one \
+                     `[[source]]` row per id the pathways cite (see docs/literature.toml)",
+                ),
+            );
+        }
+        (path, at)
+    });
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -460,6 +549,7 @@ pub fn parse(
         settings,
         output: raw.output.map(|o| PathBuf::from(o.dir)),
         calibration: raw.calibration.map(|o| PathBuf::from(o.dir)),
+        literature,
         ensemble: EnsembleSpec {
             default: raw
                 .ensemble

@@ -112,6 +112,13 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
         format: CompareFormat,
     },
+    /// Check the pathways' citations against the manifest's `[literature] table`: every
+    /// cited id has its source, every source is cited; list the sources by confidence
+    Sources {
+        /// The project manifest
+        #[arg(default_value = "pathrules.toml")]
+        manifest: PathBuf,
+    },
     /// Write one self-contained HTML report of a pathrules.toml: the base model, its
     /// expectations, every experiment's plots, occlusion heatmaps and the comparison
     Report {

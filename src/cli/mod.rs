@@ -128,6 +128,7 @@ fn run(cli: Cli) -> ExitCode {
         Command::Compare { manifest, format } => {
             ui.compare(&manifest, format).map_err(Failure::from)
         }
+        Command::Sources { manifest } => ui.sources(&manifest).map_err(Failure::from),
         Command::Report { manifest, out } => {
             ui.write_report(&manifest, &out).map_err(Failure::from)
         }
@@ -627,26 +628,65 @@ impl Ui {
     /// The project of a manifest (`pathrules::project::load`), or its problems printed.
     fn project(&self, manifest: &Path) -> Result<Project, Failed> {
         let exists = |p: &Path| p.is_file();
-        pathrules::project::load(manifest, &mut FsLoader, &exists).map_err(|e| {
-            match &e {
-                LoadError::Manifest {
-                    sources,
-                    diagnostics,
-                } => self.report(sources, diagnostics),
-                LoadError::Hypothesis {
-                    sources,
-                    diagnostics,
-                    ..
-                } => {
-                    err(&format!("error: {e}\n"));
-                    self.report(sources, diagnostics);
-                }
-                LoadError::Unreadable { .. } | LoadError::NoHypotheses => {
-                    self.error(&e.to_string());
-                }
+        pathrules::project::load(manifest, &mut FsLoader, &exists).map_err(|e| self.load_error(&e))
+    }
+
+    fn load_error(&self, e: &LoadError) -> Failed {
+        match e {
+            LoadError::Manifest {
+                sources,
+                diagnostics,
+            } => self.report(sources, diagnostics),
+            LoadError::Hypothesis {
+                sources,
+                diagnostics,
+                ..
+            } => {
+                err(&format!("error: {e}\n"));
+                self.report(sources, diagnostics);
             }
-            Failed
-        })
+            LoadError::Unreadable { .. }
+            | LoadError::NoHypotheses
+            | LoadError::UnreadableTable { .. } => {
+                self.error(&e.to_string());
+            }
+        }
+        Failed
+    }
+
+    /// The manifest's literature table with the files it is checked against.
+    fn literature(
+        &self,
+        project: &Project,
+    ) -> Result<Option<(Sources, pathrules::literature::Table)>, Failed> {
+        project
+            .literature(&mut FsLoader)
+            .map_err(|e| self.load_error(&e))
+    }
+
+    /// `pathrules sources`: every citation checked against the table, then the listing.
+    fn sources(&self, manifest: &Path) -> Result<(), Failed> {
+        let project = self.project(manifest)?;
+        let Some((files, table)) = self.literature(&project)? else {
+            err(&format!(
+                "error: `{}` names no literature table\nhelp: add `[literature]` with \
+                 `table = \"docs/literature.toml\"`, a file of one `[[source]]` row per id \
+                 the pathways cite (see README.md)\n",
+                manifest.display()
+            ));
+            return Err(Failed);
+        };
+        let name = files.get(table.file).name.clone();
+        let audit = pathrules::literature::audit(&table, &files, &name);
+        self.report(&files, &audit.diagnostics);
+        out(&pathrules::output::literature::summary(
+            &table, &audit, &files, &name,
+        ));
+        if audit.errors() > 0 {
+            Err(Failed)
+        } else {
+            Ok(())
+        }
     }
 
     /// The comparison a manifest asks for.
@@ -1081,6 +1121,7 @@ impl Ui {
 
     fn write_report(&self, manifest: &Path, out: &Path) -> Result<(), Failed> {
         let project = self.project(manifest)?;
+        let literature = self.literature(&project)?;
         let comparison = self.comparison(&project)?;
         let hypotheses = &project.hypotheses;
         // The base hypothesis's verdicts and predictions, as compare ran them.
@@ -1101,6 +1142,7 @@ impl Ui {
             verdicts: &verdicts,
             predictions: &predictions,
             comparison: &comparison,
+            literature: literature.as_ref().map(|(_, table)| table),
         });
         self.write_file(out, &html)
     }

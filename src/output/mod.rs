@@ -6,6 +6,7 @@
 pub mod compare;
 pub mod fit;
 pub mod graph;
+pub mod literature;
 pub mod plot;
 pub mod report;
 pub mod sbml;

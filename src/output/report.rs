@@ -5,6 +5,7 @@
 use crate::analysis::Verdict;
 use crate::analysis::compare::Comparison;
 use crate::experiment::Prediction;
+use crate::literature::{Piece, Table};
 use crate::model::Model;
 use crate::output::compare::show_time;
 use crate::output::plot;
@@ -19,7 +20,13 @@ pub struct Report<'a> {
     pub verdicts: &'a [Verdict],
     pub predictions: &'a [Prediction],
     pub comparison: &'a Comparison,
+    /// The manifest's literature table, when it names one: a section of its sources,
+    /// and each id cited in a note linked to its row.
+    pub literature: Option<&'a Table>,
 }
+
+/// The section of the sources, after `SECTIONS`, when the manifest names a table.
+pub const SOURCES: &str = "sources";
 
 /// The sections every report has, by id, in order.
 pub const SECTIONS: [&str; 6] = [
@@ -52,16 +59,21 @@ pub fn html(r: &Report) -> String {
     out.push_str(&format!("<title>{}</title>\n", esc(r.title)));
     out.push_str(&format!("<style>{STYLE}</style>\n</head>\n<body>\n"));
     out.push_str(&format!("<h1>{}</h1>\n<nav>", esc(r.title)));
-    for s in SECTIONS {
+    let sections = SECTIONS.iter().chain(r.literature.map(|_| &SOURCES));
+    for s in sections {
         out.push_str(&format!("<a href=\"#{s}\">{s}</a>"));
     }
     out.push_str("</nav>\n");
-    model_section(&mut out, r.model);
-    expectations_section(&mut out, r.model, r.verdicts);
+    let note = |text: &str| linked(text, r.literature);
+    model_section(&mut out, r.model, &note);
+    expectations_section(&mut out, r.model, r.verdicts, &note);
     occlusion_section(&mut out, r.comparison, r.model.units.time_in_seconds());
     scorecard_section(&mut out, r.comparison);
     discriminating_section(&mut out, r.comparison, r.model.units.time_in_seconds());
     experiments_section(&mut out, r.model, r.predictions);
+    if let Some(table) = r.literature {
+        sources_section(&mut out, table, r.model);
+    }
     out.push_str("</body>\n</html>\n");
     out
 }
@@ -81,7 +93,80 @@ fn section(out: &mut String, id: &str, title: &str) {
     out.push_str(&format!("<h2 id=\"{id}\">{}</h2>\n", esc(title)));
 }
 
-fn model_section(out: &mut String, m: &Model) {
+/// A note escaped, with each id the table has linked to its row in the sources section.
+fn linked(text: &str, table: Option<&Table>) -> String {
+    let Some(table) = table else {
+        return esc(text);
+    };
+    crate::literature::pieces(text, table)
+        .into_iter()
+        .map(|p| match p {
+            Piece::Text(t) => esc(t),
+            Piece::Id(id) => format!("<a href=\"#src-{id}\">{id}</a>"),
+        })
+        .collect()
+}
+
+/// The table's sources, each row anchored `src-ID`, with the parameters and
+/// expectations of the base model whose notes cite it.
+fn sources_section(out: &mut String, table: &Table, m: &Model) {
+    section(out, SOURCES, "Sources");
+    out.push_str(&format!(
+        "<p>{} sources. Confidence: S seen in the cited source, S2 seen in a secondary \
+         copy, D derived from seen data, R recalled and not checked, NF not found.</p>\n",
+        table.rows.len()
+    ));
+    out.push_str("<table>\n<tr><th>id</th><th>confidence</th><th>what</th><th>value</th><th>source</th><th>cited by</th></tr>\n");
+    let cites = |note: Option<&str>, id: &str| {
+        note.is_some_and(|n| crate::literature::pieces(n, table).contains(&Piece::Id(id)))
+    };
+    for row in &table.rows {
+        let mut by: Vec<String> = m
+            .params
+            .iter()
+            .filter(|p| cites(p.note.as_deref(), &row.id))
+            .map(|p| format!("<code>{}</code>", esc(&p.name)))
+            .collect();
+        let expectations = m
+            .expectations
+            .iter()
+            .filter(|x| cites(x.note.as_deref(), &row.id))
+            .count();
+        if expectations > 0 {
+            by.push(format!(
+                "{expectations} expectation{}",
+                if expectations == 1 { "" } else { "s" }
+            ));
+        }
+        let grade = match &row.confidence_note {
+            Some(n) => format!("{} ({})", row.confidence.code(), esc(n)),
+            None => row.confidence.code().to_string(),
+        };
+        let what = match &row.system {
+            Some(system) => format!("{}; {}", esc(&row.what), esc(system)),
+            None => esc(&row.what),
+        };
+        let source = match &row.url {
+            Some(url) => format!(
+                "{} <a href=\"{}\">{}</a>",
+                esc(&row.citation),
+                esc(url),
+                esc(url)
+            ),
+            None => esc(&row.citation),
+        };
+        out.push_str(&format!(
+            "<tr id=\"src-{}\"><td>{}</td><td>{grade}</td><td>{what}</td><td>{}</td><td>{source}</td><td>{}</td></tr>\n",
+            esc(&row.id),
+            esc(&row.id),
+            esc(&row.value),
+            if by.is_empty() { "—".to_string() } else { by.join(", ") },
+        ));
+    }
+    out.push_str("</table>\n");
+}
+
+fn model_section(out: &mut String, m: &Model, note: &dyn Fn(&str) -> String) {
     section(out, "model", "The model");
     out.push_str(&format!(
         "<p>{} species, {} reactions, {} parameters ({} marked as assumptions), {} inputs, {} readouts, {} genotypes, {} experiments, {} expectations; time in {}, concentrations in {}.</p>\n",
@@ -106,7 +191,7 @@ fn model_section(out: &mut String, m: &Model) {
             "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
             esc(&p.name),
             sig4(p.value),
-            esc(p.note.as_deref().unwrap_or("—"))
+            p.note.as_deref().map_or("—".to_string(), note)
         ));
     }
     out.push_str("</table>\n");
@@ -120,7 +205,12 @@ fn verdict_cell(pass: bool) -> &'static str {
     }
 }
 
-fn expectations_section(out: &mut String, m: &Model, verdicts: &[Verdict]) {
+fn expectations_section(
+    out: &mut String,
+    m: &Model,
+    verdicts: &[Verdict],
+    note: &dyn Fn(&str) -> String,
+) {
     section(out, "expectations", "Expectations of the base model");
     let passed = verdicts.iter().filter(|v| v.pass).count();
     out.push_str(&format!("<p>{passed} of {} pass.</p>\n", verdicts.len()));
@@ -146,7 +236,7 @@ fn expectations_section(out: &mut String, m: &Model, verdicts: &[Verdict]) {
             esc(&x.text),
             predicted,
             sig4(v.target),
-            esc(x.note.as_deref().unwrap_or(""))
+            x.note.as_deref().map_or(String::new(), note)
         ));
     }
     out.push_str("</table>\n");

@@ -110,6 +110,22 @@ impl Sources {
         self.text(span.file).get(span.range()).unwrap_or("")
     }
 
+    /// The 1-based line and column (in characters) where `span` starts, as diagnostics
+    /// show them.
+    pub fn line_col(&self, span: Span) -> (usize, usize) {
+        let text = self.text(span.file);
+        let mut at = span.range().start.min(text.len());
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let before = &text[..at];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        (
+            before.matches('\n').count() + 1,
+            before[line_start..].chars().count() + 1,
+        )
+    }
+
     pub fn find_path(&self, path: &Path) -> Option<FileId> {
         self.files
             .iter()

@@ -190,7 +190,7 @@ fn manifest_errors_name_the_key() {
             "base = \"a\"\njudge = [\"a.pathway\"]\nflavour = 1\n[hypotheses]\na = \"a.pathway\"\n"
         ),
         [
-            "pathrules.toml: unknown field `flavour`, expected one of `base`, `judge`, `hypotheses`, `occlusion`, `solver`, `output`, `ensemble`, `calibration`"
+            "pathrules.toml: unknown field `flavour`, expected one of `base`, `judge`, `hypotheses`, `occlusion`, `solver`, `output`, `ensemble`, `calibration`, `literature`"
         ]
     );
     assert_eq!(

@@ -19,3 +19,4 @@ mod protocol; // experiments, genotypes, doses, expectations and occlusion again
 mod readme; // every example session in README.md is the binary's current output
 mod regression; // inputs that once broke something, named after what broke
 mod sbml; // SBML export validated by libSBML and simulated by libRoadRunner
+mod sources; // `sources`: citations checked against the literature table, the report's links

@@ -503,6 +503,7 @@ fn control_characters_of_model_text_are_escaped_in_tables_and_the_report() {
         verdicts: &c.verdicts[0],
         predictions: &predictions,
         comparison: &c,
+        literature: None,
     });
     assert!(html.contains("clear\\x1b[2J and \\x01"), "not shown");
     let mut reader = quick_xml::Reader::from_str(&html);
