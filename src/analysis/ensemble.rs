@@ -546,7 +546,7 @@ fn judge_at(
             );
         }
     };
-    let mut runs = Runs::new(&sampled, settings);
+    let mut runs = Runs::new(&sampled, settings).reading_only_what_is_judged();
     let verdicts = judge(&mut runs);
     let mut values = vec![None; rows.len()];
     let mut passes = vec![None; rows.len()];

@@ -266,7 +266,7 @@ pub fn evaluate(checked: &Checked, free: &[Free], u: &[f64], settings: &Settings
             };
         }
     };
-    let verdicts = judge(&mut Runs::new(&sampled, settings));
+    let verdicts = judge(&mut Runs::new(&sampled, settings).reading_only_what_is_judged());
     let mut cause = None;
     let mut violations = Vec::with_capacity(verdicts.len());
     let mut passes = Vec::with_capacity(verdicts.len());

@@ -22,6 +22,9 @@ pub struct Runs<'a> {
     checked: &'a Checked,
     settings: &'a Settings,
     extra: Vec<Vec<f64>>,
+    /// With [`Runs::reading_only_what_is_judged`]: what the expectations read of each
+    /// experiment, so that only those output times are interpolated and evaluated.
+    reads: Option<Vec<experiment::Reads>>,
     done: HashMap<usize, Result<Prediction, ExperimentError>>,
     /// Each genotype's starting state, shared by its experiments and the occlusion runs.
     starts: experiment::Starts,
@@ -56,10 +59,46 @@ impl<'a> Runs<'a> {
             checked,
             settings,
             extra,
+            reads: None,
             done: HashMap::new(),
             starts: experiment::Starts::default(),
             tick: None,
         }
+    }
+
+    /// The same runs, keeping of each experiment only the output times the expectations
+    /// read (the times asked about and every grid time of a window asked about), for
+    /// callers that only judge: ensembles and fits. The verdicts are the same to the
+    /// bit, since the solver takes the same steps; predictions then hold only those
+    /// times, so this is not for plots or comparisons of whole time courses.
+    pub fn reading_only_what_is_judged(mut self) -> Runs<'a> {
+        let model = &self.checked.model;
+        let mut reads = vec![experiment::Reads::default(); model.experiments.len()];
+        let read = |m: &Measure, reads: &mut Vec<experiment::Reads>| {
+            let r = &mut reads[m.experiment.index()];
+            match m.stat {
+                Stat::At(t) => r.times.push(t),
+                Stat::Change(a, b) => r.times.extend([a, b]),
+                Stat::Max(a, b) | Stat::Min(a, b) | Stat::Mean(a, b) => r.windows.push((a, b)),
+            }
+        };
+        for x in &model.expectations {
+            match x.claim {
+                Claim::Measure(m) => read(&m, &mut reads),
+                Claim::Series {
+                    experiment,
+                    from,
+                    to,
+                    ..
+                } => reads[experiment.index()].windows.push((from, to)),
+                Claim::Occlusion { .. } => {}
+            }
+            if let Target::Measure(m) = &x.target {
+                read(m, &mut reads);
+            }
+        }
+        self.reads = Some(reads);
+        self
     }
 
     /// The same runs, calling `tick` after each experiment is run.
@@ -84,13 +123,18 @@ impl<'a> Runs<'a> {
         let (model, system) = (&self.checked.model, &self.checked.system);
         let settings = self.settings;
         let extra = &self.extra[k];
+        let reads = self.reads.as_ref().map(|r| &r[k]);
         let tick = self.tick;
         let starts = &mut self.starts;
         self.done
             .entry(k)
             .or_insert_with(|| {
                 let e = &model.experiments[k];
-                let p = experiment::predict_with(model, system, e, extra, settings, starts);
+                let mut times = experiment::grid(e.until, e.every, extra);
+                if let Some(reads) = reads {
+                    times = experiment::thinned(&times, reads);
+                }
+                let p = experiment::predict_on(model, system, e, &times, settings, starts);
                 if let Some(tick) = tick {
                     tick();
                 }
@@ -372,6 +416,7 @@ pub fn occlusion(
     at: f64,
 ) -> Result<Occlusion, ExperimentError> {
     let (checked, settings) = (runs.checked, runs.settings);
+    let thin = runs.reads.is_some();
     let starts = &mut runs.starts;
     let model = &checked.model;
     let (ea, eb) = (&model.experiments[a], &model.experiments[b]);
@@ -388,7 +433,15 @@ pub fn occlusion(
             e.every = e.until;
         }
         let system = &checked.system;
-        let p = experiment::predict_with(model, system, &e, &[0.0, extra], settings, starts)?;
+        let mut times = experiment::grid(e.until, e.every, &[0.0, extra]);
+        if thin {
+            let reads = experiment::Reads {
+                times: vec![0.0, extra],
+                windows: Vec::new(),
+            };
+            times = experiment::thinned(&times, &reads);
+        }
+        let p = experiment::predict_on(model, system, &e, &times, settings, starts)?;
         Ok(p.readout_at(readout.index(), extra) - p.readout_at(readout.index(), 0.0))
     };
     let e_a = run(ea, late, late)?;

@@ -12,8 +12,8 @@
 mod predict;
 
 pub use predict::{
-    ExperimentError, ExperimentErrorKind, Prediction, Starts, evaluate_readouts, genotype_system,
-    grid, predict, predict_with, protocol, starting_state,
+    ExperimentError, ExperimentErrorKind, Prediction, Reads, Starts, evaluate_readouts,
+    genotype_system, grid, predict, predict_on, predict_with, protocol, starting_state, thinned,
 };
 pub use predict::{Prepared, prepare};
 

@@ -296,6 +296,20 @@ pub fn predict_with(
     settings: &Settings,
     starts: &mut Starts,
 ) -> Result<Prediction, ExperimentError> {
+    let times = grid(experiment.until, experiment.every, extra_times);
+    predict_on(model, system, experiment, &times, settings, starts)
+}
+
+/// [`predict_with`] on output times of the caller's (sorted, from the grid of
+/// `grid`, its first and last times kept, as [`thinned`] keeps them).
+pub fn predict_on(
+    model: &Model,
+    system: &System,
+    experiment: &Experiment,
+    times: &[f64],
+    settings: &Settings,
+    starts: &mut Starts,
+) -> Result<Prediction, ExperimentError> {
     let fail = |kind: ExperimentErrorKind| ExperimentError {
         experiment: experiment.name.clone(),
         genotype: experiment
@@ -311,8 +325,7 @@ pub fn predict_with(
         protocol,
     } = prepare(model, system, experiment, settings, starts)
         .map_err(|e| fail(ExperimentErrorKind::SteadyState(e)))?;
-    let times = grid(experiment.until, experiment.every, extra_times);
-    let trajectory = super::run(&sys, &y0, &protocol, &times, settings)
+    let trajectory = super::run(&sys, &y0, &protocol, times, settings)
         .map_err(|e| fail(ExperimentErrorKind::Solve(e)))?;
     let inputs = protocol.inputs_on(&sys, &trajectory.times);
     let readouts = evaluate_readouts(model, &sys, &trajectory.states, &inputs);
@@ -328,6 +341,35 @@ pub fn predict_with(
         readouts,
         stats: trajectory.stats,
     })
+}
+
+/// What a judge reads of one experiment's output: single times and windows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Reads {
+    pub times: Vec<f64>,
+    pub windows: Vec<(f64, f64)>,
+}
+
+/// The output times of `full` (a grid from [`grid`]) that `reads` reads, as
+/// [`Prediction::index_of`] and [`Prediction::window`] find them, with the first and
+/// last kept: the first holds the baselines, and the last ends the run where the full
+/// grid ends it, so the solver takes the same steps and every time kept has the full
+/// grid's value to the bit.
+pub fn thinned(full: &[f64], reads: &Reads) -> Vec<f64> {
+    let last = full.len().saturating_sub(1);
+    full.iter()
+        .enumerate()
+        .filter(|&(k, &t)| {
+            k == 0
+                || k == last
+                || reads.times.iter().any(|&x| (t - x).abs() <= tolerance(x))
+                || reads
+                    .windows
+                    .iter()
+                    .any(|&(a, b)| t >= a - tolerance(a) && t <= b + tolerance(b))
+        })
+        .map(|(_, &t)| t)
+        .collect()
 }
 
 /// Output times 0, every, …, until (the end included), with `extra` times in

@@ -12,6 +12,8 @@
 
 use crate::model::{self, Expr, Func, Model, ReactionId, Var};
 
+mod native;
+
 /// A two-operand operation. `RSub`, `RDiv` and `RPow` take their operands in the other
 /// order, so either operand can be the one computed first.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -195,6 +197,8 @@ struct LetCode {
 /// How one reaction changes the state: its rate program and the species it moves.
 #[derive(Clone, Debug)]
 struct ReactionCode {
+    /// The reaction's index in the model, which its gate in `System::gates` has.
+    index: u32,
     rate: Segment,
     /// (species index, d[species]/dt per unit of rate): stoichiometry times the ratio
     /// of the reaction's compartment volume to the species'.
@@ -234,6 +238,12 @@ pub struct System {
     pub initial: Vec<f64>,
     pub params: Vec<f64>,
     pub inputs: Vec<f64>,
+    /// The right-hand side as machine code (see `native.rs`), shared by the clones;
+    /// `None` where the host has no code generator, or for `interpreted`.
+    native: Option<std::sync::Arc<pathrules_native::Kernel>>,
+    /// One per reaction of the model: 1 where it runs, 0 where a genotype removed it
+    /// (the native kernel computes every reaction and adds only those gated on).
+    gates: Vec<u8>,
 }
 
 /// Compiles a model. Every checked model compiles: the evaluation stack is sized
@@ -256,6 +266,8 @@ pub fn compile(model: &Model) -> System {
         initial: model.initial_state(),
         params: model.params.iter().map(|p| p.value).collect(),
         inputs: model.input_values(),
+        native: None,
+        gates: vec![1; model.reactions.len()],
     };
     for l in &model.lets {
         let e = fold_compartments(&l.expr.expand(), model);
@@ -303,6 +315,7 @@ pub fn compile(model: &Model) -> System {
         effects.retain(|&(_, c)| c != 0.0);
         let partials = sys.partials(&rate, None);
         sys.reactions.push(ReactionCode {
+            index: sys.reactions.len() as u32,
             rate: seg,
             effects,
             partials,
@@ -332,6 +345,8 @@ pub fn compile(model: &Model) -> System {
         .filter(|&k| needed[k as usize])
         .collect();
     sys.const_slots = std::collections::HashMap::new();
+    // A host Cranelift cannot target keeps the interpreter, which computes the same.
+    sys.native = native::rhs_kernel(&sys).ok().map(std::sync::Arc::new);
     sys
 }
 
@@ -636,6 +651,31 @@ impl System {
 
     /// dy = f(y) with the inputs at other values (a dose changing over time).
     pub fn rhs_with(&self, inputs: &[f64], y: &[f64], dy: &mut [f64]) {
+        if let Some(kernel) = &self.native {
+            return with_scratch(self.frame_len(), |scratch| {
+                let (frame, _) = self.frame(scratch, y, inputs);
+                kernel.run(frame, dy, &self.gates);
+            });
+        }
+        self.rhs_interpreted(inputs, y, dy)
+    }
+
+    /// The same system evaluated by the interpreter alone: the reference the native
+    /// code is checked against, and what `bench` compares it with.
+    pub fn interpreted(&self) -> System {
+        System {
+            native: None,
+            ..self.clone()
+        }
+    }
+
+    /// Whether the right-hand side runs as machine code.
+    pub fn is_native(&self) -> bool {
+        self.native.is_some()
+    }
+
+    /// [`System::rhs_with`] on the interpreter.
+    fn rhs_interpreted(&self, inputs: &[f64], y: &[f64], dy: &mut [f64]) {
         with_scratch(self.frame_len() + self.max_stack, |scratch| {
             let (frame, stack) = self.frame(scratch, y, inputs);
             self.eval_lets(frame, stack);
@@ -742,12 +782,13 @@ impl System {
     /// a genotype's disabled and knocked-out reactions.
     pub fn without_reactions(&self, off: &[ReactionId]) -> System {
         let mut sys = self.clone();
-        let mut k = 0;
-        sys.reactions.retain(|_| {
-            let keep = !off.contains(&ReactionId(k));
-            k += 1;
-            keep
-        });
+        sys.reactions
+            .retain(|r| !off.contains(&ReactionId(r.index)));
+        for r in off {
+            if let Some(gate) = sys.gates.get_mut(r.index()) {
+                *gate = 0;
+            }
+        }
         sys
     }
 
@@ -838,6 +879,8 @@ mod tests {
             initial: vec![1.0],
             params: Vec::new(),
             inputs: Vec::new(),
+            native: None,
+            gates: Vec::new(),
         };
         let seg = sys.emit(&deep);
         assert!(sys.max_stack > 100, "{}", sys.max_stack);

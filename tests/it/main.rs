@@ -13,10 +13,12 @@ mod grammar; // every example in grammar/ and README.md parses
 mod hostile; // what a hostile user tries: never a panic, a device overwritten, a silent result
 mod hypotheses; // override and remove, the manifest, and compare on the shipped hypotheses
 mod jacobian; // compiled Jacobians agree with finite differences
+mod native; // the right-hand side as machine code gives the interpreter's bits
 mod pathways; // the shipped pathway files check, run and graph
 mod predictions; // the shipped experiments and expectations, snapshotted to four digits
 mod protocol; // experiments, genotypes, doses, expectations and occlusion against closed forms
 mod readme; // every example session in README.md is the binary's current output
 mod regression; // inputs that once broke something, named after what broke
 mod sbml; // SBML export validated by libSBML and simulated by libRoadRunner
-mod sources; // `sources`: citations checked against the literature table, the report's links
+mod sources;
+mod thinned; // runs that keep only the times the expectations read give the same verdicts // `sources`: citations checked against the literature table, the report's links
