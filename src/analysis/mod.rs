@@ -69,7 +69,8 @@ impl<'a> Runs<'a> {
     /// The same runs, keeping of each experiment only the output times the expectations
     /// read (the times asked about and every grid time of a window asked about), for
     /// callers that only judge: ensembles and fits. The verdicts are the same to the
-    /// bit, since the solver takes the same steps; predictions then hold only those
+    /// bit: the solver samples and checks every output time as before, and only the
+    /// readouts are evaluated at the kept times alone; predictions then hold only those
     /// times, so this is not for plots or comparisons of whole time courses.
     pub fn reading_only_what_is_judged(mut self) -> Runs<'a> {
         let model = &self.checked.model;
@@ -130,11 +131,8 @@ impl<'a> Runs<'a> {
             .entry(k)
             .or_insert_with(|| {
                 let e = &model.experiments[k];
-                let mut times = experiment::grid(e.until, e.every, extra);
-                if let Some(reads) = reads {
-                    times = experiment::thinned(&times, reads);
-                }
-                let p = experiment::predict_on(model, system, e, &times, settings, starts);
+                let times = experiment::grid(e.until, e.every, extra);
+                let p = experiment::predict_on(model, system, e, &times, reads, settings, starts);
                 if let Some(tick) = tick {
                     tick();
                 }
@@ -433,15 +431,13 @@ pub fn occlusion(
             e.every = e.until;
         }
         let system = &checked.system;
-        let mut times = experiment::grid(e.until, e.every, &[0.0, extra]);
-        if thin {
-            let reads = experiment::Reads {
-                times: vec![0.0, extra],
-                windows: Vec::new(),
-            };
-            times = experiment::thinned(&times, &reads);
-        }
-        let p = experiment::predict_on(model, system, &e, &times, settings, starts)?;
+        let times = experiment::grid(e.until, e.every, &[0.0, extra]);
+        let reads = experiment::Reads {
+            times: vec![0.0, extra],
+            windows: Vec::new(),
+        };
+        let keep = thin.then_some(&reads);
+        let p = experiment::predict_on(model, system, &e, &times, keep, settings, starts)?;
         Ok(p.readout_at(readout.index(), extra) - p.readout_at(readout.index(), 0.0))
     };
     let e_a = run(ea, late, late)?;

@@ -297,16 +297,20 @@ pub fn predict_with(
     starts: &mut Starts,
 ) -> Result<Prediction, ExperimentError> {
     let times = grid(experiment.until, experiment.every, extra_times);
-    predict_on(model, system, experiment, &times, settings, starts)
+    predict_on(model, system, experiment, &times, None, settings, starts)
 }
 
-/// [`predict_with`] on output times of the caller's (sorted, from the grid of
-/// `grid`, its first and last times kept, as [`thinned`] keeps them).
+/// [`predict_with`] on output times of the caller's (sorted, as from [`grid`]); with
+/// `keep`, the prediction holds only the times it reads ([`thinned`]). The solver still
+/// samples and checks every time, so a run fails or succeeds as the full one does and
+/// every time kept has the full run's value to the bit; only the readouts are
+/// evaluated at the kept times alone.
 pub fn predict_on(
     model: &Model,
     system: &System,
     experiment: &Experiment,
     times: &[f64],
+    keep: Option<&Reads>,
     settings: &Settings,
     starts: &mut Starts,
 ) -> Result<Prediction, ExperimentError> {
@@ -327,6 +331,20 @@ pub fn predict_on(
         .map_err(|e| fail(ExperimentErrorKind::SteadyState(e)))?;
     let trajectory = super::run(&sys, &y0, &protocol, times, settings)
         .map_err(|e| fail(ExperimentErrorKind::Solve(e)))?;
+    let mut trajectory = trajectory;
+    if let Some(reads) = keep {
+        let mask = thinned(&trajectory.times, reads);
+        let mut k = 0;
+        trajectory.times.retain(|_| {
+            k += 1;
+            mask[k - 1]
+        });
+        let mut k = 0;
+        trajectory.states.retain(|_| {
+            k += 1;
+            mask[k - 1]
+        });
+    }
     let inputs = protocol.inputs_on(&sys, &trajectory.times);
     let readouts = evaluate_readouts(model, &sys, &trajectory.states, &inputs);
     Ok(Prediction {
@@ -350,16 +368,14 @@ pub struct Reads {
     pub windows: Vec<(f64, f64)>,
 }
 
-/// The output times of `full` (a grid from [`grid`]) that `reads` reads, as
+/// Which output times of `full` (a grid from [`grid`]) `reads` reads, as
 /// [`Prediction::index_of`] and [`Prediction::window`] find them, with the first and
-/// last kept: the first holds the baselines, and the last ends the run where the full
-/// grid ends it, so the solver takes the same steps and every time kept has the full
-/// grid's value to the bit.
-pub fn thinned(full: &[f64], reads: &Reads) -> Vec<f64> {
+/// last kept (the first holds the baselines).
+pub fn thinned(full: &[f64], reads: &Reads) -> Vec<bool> {
     let last = full.len().saturating_sub(1);
     full.iter()
         .enumerate()
-        .filter(|&(k, &t)| {
+        .map(|(k, &t)| {
             k == 0
                 || k == last
                 || reads.times.iter().any(|&x| (t - x).abs() <= tolerance(x))
@@ -368,7 +384,6 @@ pub fn thinned(full: &[f64], reads: &Reads) -> Vec<f64> {
                     .iter()
                     .any(|&(a, b)| t >= a - tolerance(a) && t <= b + tolerance(b))
         })
-        .map(|(_, &t)| t)
         .collect()
 }
 
