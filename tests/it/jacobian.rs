@@ -81,19 +81,28 @@ fn jacobian_of_every_rate_law_form_matches_finite_differences() {
     check_at(&system, &y1, "perturbed state");
 }
 
-#[test]
-fn jacobian_of_every_shipped_pathway_matches_finite_differences() {
-    let mut count = 0;
+/// Every `.pathway` file of pathways/, checked with its imports; at least one.
+pub fn shipped_pathways() -> Vec<(std::path::PathBuf, pathrules::Checked)> {
+    let mut all = Vec::new();
     for entry in std::fs::read_dir("pathways").expect("pathways/ exists") {
         let path = entry.expect("entry").path();
         if path.extension().is_none_or(|e| e != "pathway") {
             continue;
         }
         let (sources, result) = pathrules::check(&path, &mut pathrules::FsLoader);
-        let checked = match result {
-            Ok(c) => c,
+        match result {
+            Ok(c) => all.push((path, c)),
             Err(d) => panic!("{}", pathrules::syntax::render(&d, &sources, false)),
-        };
+        }
+    }
+    assert!(!all.is_empty(), "no pathway files found");
+    all
+}
+
+#[test]
+fn jacobian_of_every_shipped_pathway_matches_finite_differences() {
+    let mut count = 0;
+    for (path, checked) in shipped_pathways() {
         let y0 = checked.system.initial.clone();
         check_at(&checked.system, &y0, &path.display().to_string());
         let y1: Vec<f64> = y0.iter().map(|v| v * 1.37 + 0.01).collect();

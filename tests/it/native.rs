@@ -28,16 +28,7 @@ fn same_at(system: &pathrules::ode::System, y: &[f64], what: &str) {
 #[test]
 fn the_shipped_pathways_give_the_interpreters_bits() {
     let mut count = 0;
-    for entry in std::fs::read_dir("pathways").expect("pathways/ exists") {
-        let path = entry.expect("entry").path();
-        if path.extension().is_none_or(|e| e != "pathway") {
-            continue;
-        }
-        let (sources, result) = pathrules::check(&path, &mut pathrules::FsLoader);
-        let checked = match result {
-            Ok(c) => c,
-            Err(d) => panic!("{}", pathrules::syntax::render(&d, &sources, false)),
-        };
+    for (path, checked) in crate::jacobian::shipped_pathways() {
         let model = &checked.model;
         let genotypes = std::iter::once(None).chain(
             (0..model.genotypes.len()).map(|g| Some(pathrules::model::GenotypeId(g as u32))),
